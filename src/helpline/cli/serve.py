@@ -1,0 +1,3 @@
+def serve() -> None:
+    """Run the platform (placeholder until the platform lands)."""
+    raise SystemExit("not yet")

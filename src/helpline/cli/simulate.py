@@ -1,0 +1,3 @@
+def simulate() -> None:
+    """Simulate traffic (placeholder)."""
+    raise SystemExit("not yet")

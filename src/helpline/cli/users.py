@@ -1,0 +1,4 @@
+import typer
+
+user_app = typer.Typer(help="Users")
+tenant_app = typer.Typer(help="Tenants")
