@@ -1,3 +1,34 @@
-def serve() -> None:
-    """Run the platform (placeholder until the platform lands)."""
-    raise SystemExit("not yet")
+"""``helpline serve``: run the web application with uvicorn."""
+
+from __future__ import annotations
+
+import structlog
+import typer
+import uvicorn
+
+from helpline.config import load_settings
+from helpline.logs import configure_logging
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default: HELPLINE_HOST)"),
+    port: int | None = typer.Option(None, help="Port (default: HELPLINE_PORT)"),
+    reload: bool = typer.Option(False, help="Restart on code changes (development)"),
+) -> None:
+    """Serve the API, the agent desktop and the metrics endpoint."""
+    settings = load_settings()
+    configure_logging(settings)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    structlog.get_logger("helpline.serve").info(
+        "listening", url=f"http://{bind_host}:{bind_port}", docs=f"http://{bind_host}:{bind_port}/docs"
+    )
+    uvicorn.run(
+        "helpline.web.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        log_config=None,  # keep our structlog set-up
+        access_log=False,  # the app logs each request itself
+    )

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from helpline.app.simulation import HANDLE_DISTRIBUTIONS, SimulationConfig, simulate as run
+from helpline.app.simulation import HANDLE_DISTRIBUTIONS, SimulationConfig
+from helpline.app.simulation import simulate as run
 from helpline.domain.errors import DomainError
 
 
@@ -43,7 +44,7 @@ def simulate(
     aht: Annotated[float, typer.Option(help="Mean talk seconds")] = 180.0,
     handle_dist: Annotated[str, typer.Option(help="exponential or lognormal")] = "exponential",
     wrapup: Annotated[float, typer.Option(help="After-call work seconds")] = 0.0,
-    patience: Annotated[float | None, typer.Option(help="Mean caller patience (s); omit: never hang up")] = None,
+    patience: Annotated[float | None, typer.Option(help="Mean patience (s); omit: never")] = None,
     hours: Annotated[float, typer.Option(help="Simulated hours (after the warm-up)")] = 8.0,
     sl_seconds: Annotated[float, typer.Option(help="Service-level threshold T in seconds")] = 20.0,
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,

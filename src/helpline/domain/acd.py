@@ -157,16 +157,17 @@ class AcdCore:
 
     def logout(self, agent_id: str, now: float) -> Events:
         agent = self.agent(agent_id)
+        out: Events = [self._transition(agent, "logout", now)]
         self._cancel("wrap", agent_id)
-        return [self._transition(agent, "logout", now)]
+        return out
 
     def ready(self, agent_id: str, now: float, *, by: str | None = None) -> Events:
         agent = self.agent(agent_id)
         if agent.state in ON_CALL and agent.pending_not_ready:
             agent.pending_not_ready = None  # the agent changed their mind during the call
             return []
-        self._cancel("wrap", agent_id)
         out: Events = [self._transition(agent, "force_ready" if by else "ready", now, by=by)]
+        self._cancel("wrap", agent_id)
         self._route_agent(agent, now, out)
         return out
 
@@ -184,9 +185,10 @@ class AcdCore:
         if agent.state in ON_CALL:
             agent.pending_not_ready = reason
             return []
-        self._cancel("wrap", agent_id)
         command = "force_not_ready" if by else "not_ready"
-        return [self._transition(agent, command, now, reason=reason, by=by)]
+        out = [self._transition(agent, command, now, reason=reason, by=by)]
+        self._cancel("wrap", agent_id)
+        return out
 
     def end_wrap_up(self, agent_id: str, now: float) -> Events:
         agent = self.agent(agent_id)
@@ -200,10 +202,12 @@ class AcdCore:
     def force_logout(self, agent_id: str, now: float, *, by: str) -> Events:
         agent = self.agent(agent_id)
         out: Events = []
+        if not agent.can("force_logout"):
+            agent.apply("force_logout", now, by=by)  # raises InvalidTransition, changes nothing
         if agent.state is AgentState.RESERVED:
             self._withdraw_offer(agent, now, "forced", out)
-        self._cancel("wrap", agent_id)
         out.append(self._transition(agent, "force_logout", now, by=by))
+        self._cancel("wrap", agent_id)
         return out
 
     def force_not_ready(self, agent_id: str, now: float, *, by: str, reason: str = "forced") -> Events:
@@ -215,6 +219,9 @@ class AcdCore:
     def _transition(self, agent: Agent, command: str, now: float, **kw: str | None) -> Event:
         was_available = agent.available
         idle_since = agent.idle_since
+        if command == "offer_lost" and agent.pending_not_ready:
+            # the agent asked for not-ready while the call rang: honour it now, not after a call
+            command, kw = "force_not_ready", {**kw, "reason": agent.pending_not_ready}
         event = agent.apply(command, now, **kw)
         if command == "offer_lost":
             agent.idle_since = idle_since  # an offer the agent never got does not reset idle time
@@ -243,6 +250,7 @@ class AcdCore:
         if call.state is not CallState.ARRIVED:
             raise InvalidTransition("call_not_in_ivr", f"call {call_id} is {call.state.value}",
                                     call_id=call_id, state=call.state.value)
+        self.router.queue(queue_id)  # NotFound before anything changes
         if priority is not None:
             call.priority = priority
         if skills:
@@ -251,10 +259,12 @@ class AcdCore:
         self._enter_queue(call, queue_id, now, out, first=True)
         return out
 
-    def _enter_queue(self, call: Call, queue_id: str, now: float, out: Events, *, first: bool) -> None:
+    def _enter_queue(self, call: Call, queue_id: str, now: float, out: Events, *, first: bool,
+                     hops: int = 0) -> None:
         index = self.router.queue(queue_id)
         config = index.config
         call.queue_id = queue_id
+        call.entered_queue_at = now
         call.effective_skills = {**config.required_skills, **call.required_skills}
         call.max_penalty = 0
         call.overflow_step = 0
@@ -263,7 +273,7 @@ class AcdCore:
         call.seq = 0
         if config.max_length is not None and len(index.waiting_entry) >= config.max_length:
             call.state = CallState.QUEUED
-            self._exit(call, "max_length", now, out)
+            self._exit(call, "max_length", now, out, hops=hops)
             return
         call.state = CallState.QUEUED
         index.add_waiting(call)
@@ -302,17 +312,21 @@ class AcdCore:
         elif call.state is CallState.QUEUED:
             self._route_call(call, now, out)
 
-    def _exit(self, call: Call, cause: str, now: float, out: Events) -> None:
+    def _exit(self, call: Call, cause: str, now: float, out: Events, *, hops: int = 0) -> None:
         assert call.queue_id is not None
         config = self.queue_config(call.queue_id)
         self.router.queue(call.queue_id).remove_waiting(call.id)
         self._cancel("queue", call.id)
+        action, to_queue_id = config.exit_action, config.exit_queue_id
+        if action is ExitAction.QUEUE and hops >= len(self.router.queues):
+            # every queue on the exit chain is full (a cycle): the caller cannot be kept
+            action, to_queue_id = ExitAction.HANGUP, None
         out.append(CallExitedQueue(tenant_id=self.tenant_id, at=now, call_id=call.id,
                                    queue_id=call.queue_id, cause=cause,
-                                   action=config.exit_action.value, waited=call.waited(now),
-                                   to_queue_id=config.exit_queue_id))
-        if config.exit_action is ExitAction.QUEUE and config.exit_queue_id:
-            self._enter_queue(call, config.exit_queue_id, now, out, first=False)
+                                   action=action.value, waited=call.waited(now),
+                                   to_queue_id=to_queue_id))
+        if action is ExitAction.QUEUE and to_queue_id:
+            self._enter_queue(call, to_queue_id, now, out, first=False, hops=hops + 1)
         else:
             call.state = CallState.EXITED
             call.ended_at = now
@@ -371,8 +385,20 @@ class AcdCore:
                                  queue_id=None, talk=0.0, held=call.held_total, ended_by="system"))
             return
         config = self.queue_config(call.queue_id)
+        if call.answered_at is not None:
+            # a transferred call that the target did not take: its queue timers ended when it
+            # was first answered, so it enters the queue afresh
+            call.state = CallState.ARRIVED
+            self._enter_queue(call, call.queue_id, now, out, first=False)
+            return
         call.state = CallState.QUEUED
-        if config.max_wait is not None and now - call.enqueued_at >= config.max_wait:
+        moved_to = next((step.to_queue_id for step in config.overflow[:call.overflow_step]
+                         if step.to_queue_id), None)
+        if moved_to is not None:
+            # an overflow step moved the call while it rang: carry the move out now
+            self._enter_queue(call, moved_to, now, out, first=False)
+            return
+        if config.max_wait is not None and now >= call.entered_queue_at + config.max_wait:
             self._exit(call, "max_wait", now, out)
             return
         self.router.queue(call.queue_id).add_waiting(call)
@@ -381,6 +407,14 @@ class AcdCore:
     def _withdraw_offer(self, agent: Agent, now: float, cause: str, out: Events) -> None:
         """Take back a ringing offer from one agent (forced action or reject)."""
         call = self.calls.get(agent.current_call_id or "")
+        if call is not None and call.state is CallState.DIALING and call.agent_id == agent.id:
+            # the agent's own outbound call, still ringing at the far end: it cannot go on
+            call.state = CallState.ENDED
+            call.ended_at = now
+            out.append(CallEnded(tenant_id=self.tenant_id, at=now, call_id=call.id,
+                                 agent_id=agent.id, queue_id=None, talk=0.0, held=0.0,
+                                 ended_by="supervisor"))
+            return
         if call is None or call.state is not CallState.OFFERED:
             return
         call.offered_to.discard(agent.id)
@@ -428,7 +462,7 @@ class AcdCore:
                                     agent_id=agent_id, queue_id=call.queue_id,
                                     waited=now - call.enqueued_at if first_answer else 0.0,
                                     rang=now - call.offered_at))
-        for other in losers:
+        for other in sorted(losers, key=_idle_order):
             self._route_agent(other, now, out)
         return out
 
@@ -476,7 +510,7 @@ class AcdCore:
             call.state = CallState.ENDED
             out.append(CallEnded(tenant_id=self.tenant_id, at=now, call_id=call.id, agent_id=None,
                                  queue_id=call.queue_id, talk=0.0, held=0.0, ended_by=by))
-        for agent in losers:
+        for agent in sorted(losers, key=_idle_order):
             self._route_agent(agent, now, out)
 
     def _end_answered(self, call: Call, now: float, by: str, out: Events) -> None:
@@ -503,6 +537,7 @@ class AcdCore:
         """The agent's part in a call is over: count it and start after-call work."""
         talk = now - self._segment_start.pop(agent.id, now)
         agent.count_call(talk)
+        call.data["last_agent"] = agent.id  # who the caller rates once the agent is gone
         out.append(self._transition(agent, "hangup", now, call_id=call.id))
         if wrapup is None:
             wrapup = (self.queue_config(call.queue_id).wrapup_seconds
@@ -549,3 +584,8 @@ class AcdCore:
 
     def _consult_failed(self, consult: Call, now: float, out: Events) -> None:
         raise NotImplementedError
+
+
+def _idle_order(agent: Agent) -> tuple[float, str]:
+    """Agents freed at the same moment pick their next call longest idle first."""
+    return (agent.idle_since, agent.id)

@@ -185,8 +185,8 @@ class Agent:
         elif target in (AgentState.READY, AgentState.NOT_READY, AgentState.LOGGED_OUT):
             self.current_call_id = None
             self.consult_call_id = None
-        if target is AgentState.LOGGED_OUT:
-            self.pending_not_ready = None
+        if target in (AgentState.NOT_READY, AgentState.LOGGED_OUT):
+            self.pending_not_ready = None  # the pending request is honoured (or moot)
         return AgentStateChanged(
             tenant_id=self.tenant_id,
             at=now,

@@ -42,6 +42,7 @@ class Call:
         "effective_skills",
         "ended_at",
         "enqueued_at",
+        "entered_queue_at",
         "held_since",
         "held_total",
         "id",
@@ -83,6 +84,7 @@ class Call:
         self.state = CallState.ARRIVED
         self.queue_id: str | None = None
         self.enqueued_at = arrived_at
+        self.entered_queue_at = arrived_at  # when the call entered its current queue (max wait)
         self.seq = 0  # arrival order within the queue: first come first served on ties
         self.max_penalty = 0
         # what routing checks: the queue's skills plus the caller's, less what overflow dropped

@@ -15,6 +15,7 @@ from helpline.domain.events import (
     CallAnswered,
     CallEnded,
     CallHeld,
+    CallOfferEnded,
     CallRetrieved,
     CallTransferred,
     ConferenceStarted,
@@ -35,8 +36,8 @@ class CallControl(AcdCore):
 
     def _owned_call(self, call_id: str, agent_id: str) -> tuple[Call, Agent]:
         call, agent = self.call(call_id), self.agent(agent_id)
-        if agent.current_call_id != call_id or call.state not in (CallState.TALKING,
-                                                                   CallState.ON_HOLD):
+        if (agent.current_call_id != call_id or agent.state not in IN_CONVERSATION
+                or call.state not in (CallState.TALKING, CallState.ON_HOLD)):
             raise InvalidTransition("not_on_this_call", f"agent {agent_id} is not on call {call_id}",
                                     call_id=call_id, agent_id=agent_id)
         return call, agent
@@ -82,6 +83,11 @@ class CallControl(AcdCore):
         if sum(x is not None for x in (to_queue_id, to_agent_id, to_number)) != 1:
             raise Invalid("one_target", "name exactly one of to_queue_id, to_agent_id, to_number")
         call, agent = self._owned_call(call_id, agent_id)
+        if agent.state not in (AgentState.TALKING, AgentState.ON_HOLD):
+            # consulting: complete or cancel the consult; in a conference: leave it
+            raise InvalidTransition("invalid_agent_transition",
+                                    f"agent {agent_id} cannot transfer while {agent.state.value}",
+                                    agent_id=agent_id, state=agent.state.value, command="transfer")
         if to_queue_id is not None:
             self.router.queue(to_queue_id)
         target = self.agent(to_agent_id) if to_agent_id else None
@@ -125,6 +131,8 @@ class CallControl(AcdCore):
         if target is not None and (not target.available or target.id == agent_id):
             raise InvalidTransition("agent_not_available", f"agent {to_agent_id} is not ready",
                                     agent_id=to_agent_id, state=target.state.value)
+        if not agent.can("consult"):
+            agent.apply("consult", now)  # raises InvalidTransition before anything changes
         consult = Call(consult_call_id, self.tenant_id, caller=agent.extension or agent.id,
                        callee=to_number or (target.extension if target else ""),
                        direction=Direction.INTERNAL if target else Direction.OUTBOUND,
@@ -159,9 +167,11 @@ class CallControl(AcdCore):
         from_agent = self.agents[str(consult.data["from_agent"])]
         self._consult_of.pop(customer_id, None)
         self._cancel("ring", consult.id)
-        for agent_id in sorted(consult.offered_to):
-            out.append(self._transition(self.agents[agent_id], "offer_lost", now,
-                                        call_id=consult.id))
+        rung = [self.agents[agent_id] for agent_id in sorted(consult.offered_to)]
+        for target in rung:
+            out.append(CallOfferEnded(tenant_id=self.tenant_id, at=now, call_id=consult.id,
+                                      agent_id=target.id, cause="consult_cancelled"))
+            out.append(self._transition(target, "offer_lost", now, call_id=consult.id))
         consult.offered_to = set()
         helper = self.agents.get(consult.agent_id or "")
         consult.state = CallState.ENDED
@@ -178,6 +188,8 @@ class CallControl(AcdCore):
             held = self._take_off_hold(customer, now)
             out.append(CallRetrieved(tenant_id=self.tenant_id, at=now, call_id=customer_id,
                                      agent_id=from_agent.id, held=held))
+        for target in rung:  # the colleague who was rung is free again: give them a call
+            self._route_agent(target, now, out)
 
     def _answered_consult(self, call_id: str, agent_id: str) -> Call:
         consult_id = self._consult_of.get(call_id)
@@ -272,6 +284,8 @@ class CallControl(AcdCore):
         agent = self.agent(agent_id)
         if not number:
             raise Invalid("number_required", "a number to dial is required", field="number")
+        if call_id in self.calls:
+            raise InvalidTransition("duplicate_call", f"call {call_id} exists", call_id=call_id)
         call = Call(call_id, self.tenant_id, caller=agent.extension or agent.id, callee=number,
                     direction=Direction.OUTBOUND)
         out: Events = [self._transition(agent, "dial", now, call_id=call_id)]
@@ -286,6 +300,8 @@ class CallControl(AcdCore):
         if call.state is not CallState.DIALING:
             raise InvalidTransition("not_dialing", f"call {call_id} is {call.state.value}",
                                     call_id=call_id)
+        if call.agent_id is not None and not self.agents[call.agent_id].can("answer"):
+            self.agents[call.agent_id].apply("answer", now)  # raises; the call is left as it was
         call.state = CallState.TALKING
         call.answered_at = now
         if call.agent_id is None:  # an outside party answered a consult

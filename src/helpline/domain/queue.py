@@ -46,6 +46,10 @@ class OverflowStep:
             raise Invalid("invalid_overflow", "overflow steps start at 0 s or later", field="after")
         if self.max_penalty is None and not self.drop_skills and self.to_queue_id is None:
             raise Invalid("invalid_overflow", "an overflow step must change something")
+        if self.to_queue_id is not None and self.after <= 0:
+            # a move after 0 s is plain routing to the other queue, and two such moves
+            # pointing at each other would spin forever at one instant
+            raise Invalid("invalid_overflow", "a move to another queue needs after > 0", field="after")
 
 
 @dataclass(slots=True)
@@ -97,6 +101,8 @@ class QueueConfig:
             raise Invalid("invalid_wrapup", "wrapup_seconds cannot be negative", field="wrapup_seconds")
         if self.aging_per_minute < 0:
             raise Invalid("invalid_aging", "aging cannot be negative", field="aging_per_minute")
+        if any(step.to_queue_id == self.id for step in self.overflow):
+            raise Invalid("invalid_overflow", "a queue cannot overflow to itself", field="overflow")
         self.overflow = tuple(sorted(self.overflow, key=lambda step: step.after))
 
     @property

@@ -192,6 +192,8 @@ class Router:
         for scanned, agent_id in enumerate(index.ready_in_order(call.max_penalty, self.rng)):
             if scanned >= self.scan_limit and not ring_all:
                 break
+            if chosen and index.members[agent_id] != index.members[chosen[0].id]:
+                break  # ring-all rings one penalty tier: the lowest with a qualifying agent
             agent = agents[agent_id]
             if agent.available and agent.qualifies(call.effective_skills):
                 chosen.append(agent)

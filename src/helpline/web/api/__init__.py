@@ -1,0 +1,16 @@
+"""The API routers; ``create_app`` includes every router in ``routers`` (append new ones)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from helpline.web.api import agents, auth, calls, events_ws, queues, users
+
+routers: list[APIRouter] = [
+    auth.router,
+    users.router,
+    agents.router,
+    queues.router,
+    calls.router,
+    events_ws.router,
+]

@@ -1,0 +1,114 @@
+"""Writes the core's events to the database: the agent state log, call events and CDRs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpline.adapters.db.acd_tables import AgentStateLog, CallEventRow, CallRecord
+from helpline.domain.events import (
+    AgentStateChanged,
+    CallAbandoned,
+    CallAnswered,
+    CallArrived,
+    CallEnded,
+    CallEvent,
+    CallExitedQueue,
+    CallQueued,
+    Event,
+    SatisfactionRated,
+)
+
+# fields that the call_events row keeps as columns rather than in ``data``
+_COLUMNS = {"tenant_id", "at", "call_id", "type", "topic", "agent_id"}
+
+
+def as_datetime(at: float) -> datetime:
+    return datetime.fromtimestamp(at, UTC)
+
+
+class SqlRecorder:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def record(self, events: Sequence[Event]) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            for event in events:
+                if isinstance(event, AgentStateChanged):
+                    session.add(
+                        AgentStateLog(
+                            tenant_id=event.tenant_id,
+                            agent_id=event.agent_id,
+                            at=as_datetime(event.at),
+                            old_state=event.old_state,
+                            new_state=event.new_state,
+                            duration=event.duration,
+                            reason=event.reason,
+                            call_id=event.call_id,
+                            by=event.by,
+                        )
+                    )
+                elif isinstance(event, CallEvent):
+                    await self._call_event(session, event)
+
+    async def _call_event(self, session: AsyncSession, event: CallEvent) -> None:
+        data = event.as_dict()
+        session.add(
+            CallEventRow(
+                tenant_id=event.tenant_id,
+                call_id=event.call_id,
+                at=as_datetime(event.at),
+                type=event.name,
+                agent_id=data.get("agent_id"),
+                data={k: v for k, v in data.items() if k not in _COLUMNS},
+            )
+        )
+        at = as_datetime(event.at)
+        if isinstance(event, CallArrived):
+            session.add(
+                CallRecord(
+                    tenant_id=event.tenant_id,
+                    id=event.call_id,
+                    direction=event.direction,
+                    caller=event.caller,
+                    callee=event.callee,
+                    arrived_at=at,
+                )
+            )
+            await session.flush()
+            return
+        record = await session.get(CallRecord, event.call_id)
+        if record is None or record.tenant_id != event.tenant_id:
+            return
+        if isinstance(event, CallQueued):
+            record.queue_id = event.queue_id
+            record.queued_at = record.queued_at or at
+            record.outcome = "queued"
+        elif isinstance(event, CallAnswered):
+            record.agent_id = event.agent_id
+            if record.answered_at is None:
+                record.answered_at = at
+                record.wait_seconds = event.waited
+            record.outcome = "answered"
+        elif isinstance(event, CallEnded):
+            record.ended_at = at
+            record.talk_seconds = event.talk
+            record.hold_seconds = event.held
+            record.ended_by = event.ended_by
+            if record.answered_at is None:
+                record.outcome = "unanswered"
+            else:
+                record.outcome = "transferred_out" if event.ended_by == "transfer" else "handled"
+        elif isinstance(event, CallAbandoned):
+            record.ended_at = at
+            record.wait_seconds = event.waited
+            record.outcome = "abandoned"
+            record.ended_by = "caller"
+        elif isinstance(event, CallExitedQueue) and event.action != "queue":
+            record.ended_at = at
+            record.wait_seconds = event.waited
+            record.outcome = event.action
+        elif isinstance(event, SatisfactionRated):
+            record.satisfaction = event.score

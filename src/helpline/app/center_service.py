@@ -1,0 +1,131 @@
+"""The live contact centers of this node and the one path every change takes.
+
+A command runs against the tenant's :class:`ContactCenter` under one lock, with the time
+from the injected clock; its events are then recorded (database), published (event bus)
+and carried out by the switch, in that order, so a listener never sees an event the
+database does not have. A background task fires the core's timers when they come due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from helpline.app.clock import Clock
+from helpline.app.ports import EventBus, EventRecorder, Telephony
+from helpline.domain.center import ContactCenter
+from helpline.domain.events import (
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallExitedQueue,
+    CallHeld,
+    CallOffered,
+    CallRetrieved,
+    Event,
+    SupervisorJoined,
+)
+
+Action = Callable[[ContactCenter, float], list[Event]]
+log = structlog.get_logger("helpline.center")
+
+
+class CenterService:
+    def __init__(self, clock: Clock, bus: EventBus, telephony: Telephony,
+                 recorder: EventRecorder | None = None) -> None:
+        self.clock = clock
+        self.bus = bus
+        self.telephony = telephony
+        self.recorder = recorder
+        self.centers: dict[str, ContactCenter] = {}
+        self.lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def center(self, tenant_id: str) -> ContactCenter:
+        center = self.centers.get(tenant_id)
+        if center is None:
+            center = self.centers[tenant_id] = ContactCenter(tenant_id)
+        return center
+
+    async def execute(self, tenant_id: str, action: Action) -> list[Event]:
+        """Run ``action(center, now)``; a DomainError leaves the center and database untouched."""
+        async with self.lock:
+            events = action(self.center(tenant_id), self.clock.now())
+            await self._dispatch(events)
+        self._wake.set()
+        return events
+
+    async def read(self, tenant_id: str, reader: Callable[[ContactCenter, float], Any]) -> Any:
+        """A consistent read of the live state, with the bus position it corresponds to."""
+        async with self.lock:
+            return reader(self.center(tenant_id), self.clock.now())
+
+    async def tick(self) -> list[Event]:
+        """Fire every timer due by the clock's now (the timer task calls this; tests may too)."""
+        async with self.lock:
+            now = self.clock.now()
+            events: list[Event] = []
+            for center in self.centers.values():
+                events += center.advance(now)
+            await self._dispatch(events)
+        return events
+
+    async def _dispatch(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        if self.recorder is not None:
+            await self.recorder.record(events)
+        self.bus.publish(events)
+        for event in events:
+            await self._switch(event)
+
+    async def _switch(self, event: Event) -> None:
+        """What the switch must do for an event of the core."""
+        t, tenant = self.telephony, event.tenant_id
+        if isinstance(event, CallOffered):
+            for agent_id in event.agent_ids:
+                await t.ring_agent(tenant, event.call_id, agent_id)
+        elif isinstance(event, CallAnswered):
+            await t.bridge(tenant, event.call_id, event.agent_id)
+        elif isinstance(event, CallHeld):
+            await t.hold(tenant, event.call_id)
+        elif isinstance(event, CallRetrieved):
+            await t.retrieve(tenant, event.call_id, event.agent_id)
+        elif isinstance(event, SupervisorJoined):
+            await t.monitor(tenant, event.call_id, event.supervisor_id, event.mode)
+        elif isinstance(event, CallEnded | CallAbandoned) or (
+            isinstance(event, CallExitedQueue) and event.action == "hangup"
+        ):
+            await t.hangup(tenant, event.call_id)
+
+    def next_deadline(self) -> float | None:
+        deadlines = [d for c in self.centers.values() if (d := c.next_deadline()) is not None]
+        return min(deadlines) if deadlines else None
+
+    async def _timer_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            deadline = self.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self.clock.now())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            try:
+                await self.tick()
+            except Exception:  # a failing timer must not stop the others
+                log.exception("timer_failed")
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._timer_loop(), name="center-timers")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

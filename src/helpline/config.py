@@ -1,0 +1,92 @@
+"""Settings: environment (``HELPLINE_*``), then an optional TOML file, then defaults.
+
+Nothing here touches the disk at import time: the TOML file is read when a ``Settings`` is
+built, and the secret key file only when :func:`resolve_secret_key` is called.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "HELPLINE_CONFIG"
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Everything the platform can be told at start-up; precedence: arguments > env > TOML."""
+
+    model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///var/helpline.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_key: str = ""
+    token_ttl_minutes: int = Field(default=720, ge=1)
+    data_dir: str = "var"
+    telephony: str = "sim"
+    log_level: str = "INFO"
+    log_json: bool = True
+    default_tenant: str = "default"
+    # "fast" makes argon2 cheap; only for tests, where hundreds of hashes would cost seconds.
+    password_hashing: Literal["standard", "fast"] = "standard"
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get(CONFIG_ENV)
+        if path:
+            toml = Path(path)
+            if not toml.is_file():
+                raise FileNotFoundError(f"{CONFIG_ENV}={path}: no such file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment and the TOML file; keyword arguments win."""
+    return Settings(**overrides)
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The configured key, or the one kept in ``<data_dir>/secret_key`` (created on first use).
+
+    Keeping a generated key on disk means tokens survive a restart without anyone having to
+    invent a secret for a first run.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / SECRET_KEY_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key

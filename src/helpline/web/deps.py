@@ -1,0 +1,128 @@
+"""FastAPI dependencies: the container, a session per request, and who is asking.
+
+Handlers receive a :class:`Principal`, never a token or an ORM row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, WebSocket, WebSocketException, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from helpline.adapters.db.repositories import UserRepository
+from helpline.app.security import ROLE_RANK, NotAuthenticated, decode_token, role_at_least
+from helpline.bootstrap import Container
+from helpline.domain.errors import Forbidden
+
+TOKEN_URL = "/api/v1/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as handlers see it. ``role`` is read from the database on every
+    request, so a demotion or a disabled account takes effect at once."""
+
+    user_id: str
+    tenant_id: str
+    role: str
+    username: str
+
+    def at_least(self, role: str) -> bool:
+        return role_at_least(self.role, role)
+
+
+def get_container(connection: HTTPConnection) -> Container:
+    container: Container = connection.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def get_session(container: ContainerDep) -> AsyncIterator[AsyncSession]:
+    """One session and one transaction per request: committed when the handler returns,
+    rolled back when it raises, so nothing half-written stays."""
+    async with container.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": commit before the response is sent, so a failed commit is the answer.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def principal_from_token(session: AsyncSession, secret_key: str, token: str) -> Principal:
+    """Check the token and that its user still exists and is active."""
+    claims = decode_token(secret_key, token)
+    user = await UserRepository(session, claims.tenant_id).get(claims.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("invalid_token", "the token's user no longer exists or is disabled")
+    return Principal(user.id, user.tenant_id, user.role, user.username)
+
+
+async def current_user(
+    session: SessionDep,
+    container: ContainerDep,
+    token: Annotated[str | None, Depends(_bearer)],
+) -> Principal:
+    """The user of the ``Authorization: Bearer`` token; 401 without a valid one."""
+    if not token:
+        raise NotAuthenticated("not_authenticated", "sign in first: no bearer token")
+    return await principal_from_token(session, container.secret_key, token)
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_role(needed: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets ``needed`` and higher roles through and answers 403 below.
+
+    ``actor: Annotated[Principal, Depends(require_role("leader"))]``
+    """
+    if needed not in ROLE_RANK:
+        raise ValueError(f"unknown role {needed!r}")
+
+    async def dependency(user: CurrentUser) -> Principal:
+        if not user.at_least(needed):
+            raise Forbidden("role_required", f"requires role {needed} or higher", role=needed)
+        return user
+
+    dependency.__name__ = f"require_{needed}"
+    return dependency
+
+
+async def require_platform_admin(user: CurrentUser, container: ContainerDep) -> Principal:
+    """An admin of the default tenant: the operator of the platform, who manages tenants."""
+    if user.role != "admin" or user.tenant_id != container.settings.default_tenant:
+        raise Forbidden("platform_admin_required", "requires an administrator of the platform")
+    return user
+
+
+async def websocket_user(websocket: WebSocket) -> Principal:
+    """For WebSocket endpoints (browsers cannot set headers there): the token comes from
+    ``?token=`` or the ``Authorization`` header. Closes with 1008 when it is not valid.
+
+    Use as ``Depends(websocket_user)`` or call it with the socket before ``accept()``.
+    """
+    container = get_container(websocket)
+    token = websocket.query_params.get("token")
+    if not token:
+        scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+        token = value if scheme.lower() == "bearer" else None
+    if not token:
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "not_authenticated")
+    async with container.sessionmaker() as session:
+        try:
+            return await principal_from_token(session, container.secret_key, token)
+        except NotAuthenticated as exc:
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.code) from exc
