@@ -168,7 +168,7 @@ def test_another_tenant_sees_nothing(client: TestClient, make_user: Any) -> None
 def test_leader_supervises_and_force_hangs_up(client: TestClient, make_user: Any) -> None:
     floor = Floor(client, make_user)
     floor.queue("general")
-    agent_id, agent = floor.agent({"general": 0})
+    _agent_id, agent = floor.agent({"general": 0})
     call_id = floor.call()
     client.post(f"/api/v1/calls/{call_id}/answer", headers=agent)
     switch = client.app.state.container.switch  # type: ignore[attr-defined]

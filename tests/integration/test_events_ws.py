@@ -25,7 +25,7 @@ def _next_event(ws: Any, type_: str) -> dict[str, Any]:
 def test_snapshot_then_events_in_order(client: TestClient, make_user: Any) -> None:
     floor = Floor(client, make_user)
     floor.queue("general")
-    agent_id, agent = floor.agent({"general": 0})
+    agent_id, _agent = floor.agent({"general": 0})
     with client.websocket_connect(f"/api/v1/events?token={_token(floor.leader)}") as ws:
         snapshot = ws.receive_json()
         assert snapshot["type"] == "snapshot"
@@ -60,7 +60,7 @@ def test_agents_see_only_their_own_events_and_tenants_are_apart(client: TestClie
                                                                 make_user: Any) -> None:
     floor = Floor(client, make_user)
     floor.queue("general")
-    first_id, first = floor.agent({"general": 0})
+    first_id, _first = floor.agent({"general": 0})
     _, second = floor.agent({"general": 5}, ready=False)
     other = Floor(client, make_user, tenant="other")
     with client.websocket_connect(f"/api/v1/events?token={_token(second)}") as mine, \
