@@ -53,6 +53,7 @@ def test_a_call_from_queue_to_wrap_up_is_recorded(client: TestClient, make_user:
     assert kinds == ["call_arrived", "call_queued", "call_offered", "call_answered", "call_held",
                      "call_retrieved", "call_ended"]
     assert record["talk_seconds"] >= 0 and record["hold_seconds"] >= 0
+    assert record["wrapup_seconds"] > 0
 
     log = [(r.old_state, r.new_state) for r in _rows(client, AgentStateLog) if r.agent_id == agent_id]
     assert log == [("logged_out", "not_ready"), ("not_ready", "ready"), ("ready", "reserved"),

@@ -96,6 +96,7 @@ class CallRecord(TenantScoped, Base):
     wait_seconds: Mapped[float | None] = mapped_column(Float, default=None)
     talk_seconds: Mapped[float | None] = mapped_column(Float, default=None)
     hold_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    wrapup_seconds: Mapped[float | None] = mapped_column(Float, default=None)
     outcome: Mapped[str] = mapped_column(String(16), default="active")
     ended_by: Mapped[str | None] = mapped_column(String(16), default=None)
     satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)

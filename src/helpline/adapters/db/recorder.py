@@ -50,8 +50,16 @@ class SqlRecorder:
                             by=event.by,
                         )
                     )
+                    if event.old_state == "wrap_up" and event.call_id:
+                        await self._wrapup(session, event)
                 elif isinstance(event, CallEvent):
                     await self._call_event(session, event)
+
+    async def _wrapup(self, session: AsyncSession, event: AgentStateChanged) -> None:
+        """After-call work belongs to the call it followed (AHT = talk + hold + wrap-up)."""
+        record = await session.get(CallRecord, event.call_id)
+        if record is not None and record.tenant_id == event.tenant_id:
+            record.wrapup_seconds = (record.wrapup_seconds or 0.0) + event.duration
 
     async def _call_event(self, session: AsyncSession, event: CallEvent) -> None:
         data = event.as_dict()

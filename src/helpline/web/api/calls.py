@@ -71,6 +71,7 @@ async def call_record(call_id: str, actor: Agent, session: SessionDep) -> dict[s
         "wait_seconds",
         "talk_seconds",
         "hold_seconds",
+        "wrapup_seconds",
         "outcome",
         "ended_by",
         "satisfaction",

@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("wait_seconds", sa.Float(), nullable=True),
         sa.Column("talk_seconds", sa.Float(), nullable=True),
         sa.Column("hold_seconds", sa.Float(), nullable=True),
+        sa.Column("wrapup_seconds", sa.Float(), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("ended_by", sa.String(length=16), nullable=True),
         sa.Column("satisfaction", sa.Integer(), nullable=True),
