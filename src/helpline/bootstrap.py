@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpline.adapters.bus.memory import MemoryBus
+from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker
 from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.telephony.sim import SimSwitch
@@ -121,6 +122,7 @@ async def build_container(
         switch=switch,
         centers=CenterService(clock, bus, switch, SqlRecorder(sessionmaker)),
     )
+    container.metrics.register(CenterCollector(container.centers))
     try:
         await container.start()
     except BaseException:

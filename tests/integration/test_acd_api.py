@@ -232,3 +232,14 @@ def test_not_ready_reasons_are_per_tenant(client: TestClient, make_user: Any) ->
     assert ok.status_code == 200 and ok.json()["reason"] == "培训"
     assert client.post("/api/v1/agents/me/not-ready", headers=agent,
                        json={"reason": "meal"}).status_code == 422
+
+
+def test_prometheus_sees_the_live_floor(client: TestClient, make_user: Any) -> None:
+    floor = Floor(client, make_user)
+    floor.queue("general")
+    floor.agent({"general": 0}, ready=False)
+    floor.call()
+    text = client.get("/metrics").text
+    assert 'helpline_queue_waiting_calls{queue="general",tenant="default"} 1.0' in text
+    assert 'helpline_agents{state="logged_out",tenant="default"} 1.0' in text
+    assert 'helpline_active_calls{tenant="default"} 1.0' in text
