@@ -25,6 +25,7 @@ from helpline.adapters.telephony.sim import SimSwitch
 from helpline.app import acd_config
 from helpline.app.center_service import CenterService
 from helpline.app.clock import Clock, SystemClock
+from helpline.app.screen_pop import ScreenPopBuilder
 from helpline.app.security import Passwords
 from helpline.config import Settings, resolve_secret_key
 
@@ -44,6 +45,7 @@ class Container:
     bus: MemoryBus
     switch: SimSwitch
     centers: CenterService
+    screen_pop: ScreenPopBuilder
     _startup: list[Hook] = field(default_factory=list, repr=False)
     _shutdown: list[Hook] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
@@ -121,8 +123,10 @@ async def build_container(
         bus=bus,
         switch=switch,
         centers=CenterService(clock, bus, switch, SqlRecorder(sessionmaker)),
+        screen_pop=ScreenPopBuilder(sessionmaker),
     )
     container.metrics.register(CenterCollector(container.centers))
+    container.centers.offer_hooks.append(container.screen_pop.for_offer)
     try:
         await container.start()
     except BaseException:

@@ -20,13 +20,17 @@ class CenterCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self.centers.clock.now()
-        waiting = GaugeMetricFamily("helpline_queue_waiting_calls", "Callers waiting in a queue",
-                                    labels=["tenant", "queue"])
-        oldest = GaugeMetricFamily("helpline_queue_oldest_wait_seconds",
-                                   "How long the longest-waiting caller has waited",
-                                   labels=["tenant", "queue"])
-        agents = GaugeMetricFamily("helpline_agents", "Agents by soft-phone state",
-                                   labels=["tenant", "state"])
+        waiting = GaugeMetricFamily(
+            "helpline_queue_waiting_calls", "Callers waiting in a queue", labels=["tenant", "queue"]
+        )
+        oldest = GaugeMetricFamily(
+            "helpline_queue_oldest_wait_seconds",
+            "How long the longest-waiting caller has waited",
+            labels=["tenant", "queue"],
+        )
+        agents = GaugeMetricFamily(
+            "helpline_agents", "Agents by soft-phone state", labels=["tenant", "state"]
+        )
         active = GaugeMetricFamily("helpline_active_calls", "Calls in progress", labels=["tenant"])
         for tenant, center in self.centers.centers.items():
             for queue_id in center.router.queues:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
 
 from helpline.app.clock import Clock
 from helpline.app.ports import EventBus, EventRecorder, Telephony
+from helpline.domain.call import Call
 from helpline.domain.center import ContactCenter
 from helpline.domain.events import (
     CallAbandoned,
@@ -31,12 +32,14 @@ from helpline.domain.events import (
 )
 
 Action = Callable[[ContactCenter, float], list[Event]]
+OfferHook = Callable[[CallOffered, Call | None], Awaitable[list[Event]]]
 log = structlog.get_logger("helpline.center")
 
 
 class CenterService:
-    def __init__(self, clock: Clock, bus: EventBus, telephony: Telephony,
-                 recorder: EventRecorder | None = None) -> None:
+    def __init__(
+        self, clock: Clock, bus: EventBus, telephony: Telephony, recorder: EventRecorder | None = None
+    ) -> None:
         self.clock = clock
         self.bus = bus
         self.telephony = telephony
@@ -45,6 +48,9 @@ class CenterService:
         self.lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # run after an offer is published, outside the lock (e.g. the screen pop)
+        self.offer_hooks: list[OfferHook] = []
+        self._pending: set[asyncio.Task[None]] = set()
 
     def center(self, tenant_id: str) -> ContactCenter:
         center = self.centers.get(tenant_id)
@@ -83,6 +89,23 @@ class CenterService:
         self.bus.publish(events)
         for event in events:
             await self._switch(event)
+            if isinstance(event, CallOffered) and self.offer_hooks:
+                call = self.centers[event.tenant_id].calls.get(event.call_id)
+                task = asyncio.create_task(self._after_offer(event, call))
+                self._pending.add(task)
+                task.add_done_callback(self._pending.discard)
+
+    async def _after_offer(self, event: CallOffered, call: Call | None) -> None:
+        for hook in self.offer_hooks:
+            try:
+                self.bus.publish(await hook(event, call))
+            except Exception:  # a failed screen pop must not disturb the call
+                log.exception("offer_hook_failed", call_id=event.call_id)
+
+    async def settle(self) -> None:
+        """Wait for the work started after offers (tests, and a clean shutdown)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     async def _switch(self, event: Event) -> None:
         """What the switch must do for an event of the core."""
@@ -124,6 +147,7 @@ class CenterService:
             self._task = asyncio.create_task(self._timer_loop(), name="center-timers")
 
     async def stop(self) -> None:
+        await self.settle()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -216,3 +216,13 @@ class QueueChanged(Event):
 
 
 CALL_FINAL_EVENTS = (CallEnded, CallAbandoned, CallExitedQueue)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPop(Event):
+    """来电弹屏: what the ringing agent's screen shows about the caller (built by the app layer)."""
+
+    topic: ClassVar[str] = "call"
+    call_id: str
+    agent_ids: tuple[str, ...]
+    pop: dict[str, Any] = field(default_factory=dict)

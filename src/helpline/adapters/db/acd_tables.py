@@ -81,11 +81,15 @@ class CallRecord(TenantScoped, Base):
     """The call detail record (CDR): one row per call, updated as the call goes on."""
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_tenant_arrived", "tenant_id", "arrived_at"),)
+    __table_args__ = (
+        Index("ix_calls_tenant_arrived", "tenant_id", "arrived_at"),
+        Index("ix_calls_tenant_caller_key", "tenant_id", "caller_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     direction: Mapped[str] = mapped_column(String(16), default="inbound")
     caller: Mapped[str] = mapped_column(String(64), default="")
+    caller_key: Mapped[str | None] = mapped_column(String(64), default=None)
     callee: Mapped[str] = mapped_column(String(64), default="")
     queue_id: Mapped[str | None] = mapped_column(String(64), default=None)
     agent_id: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.acd_tables import AgentStateLog, CallEventRow, CallRecord
+from helpline.domain.errors import DomainError
 from helpline.domain.events import (
     AgentStateChanged,
     CallAbandoned,
@@ -20,9 +21,18 @@ from helpline.domain.events import (
     Event,
     SatisfactionRated,
 )
+from helpline.domain.phone import match_keys
 
 # fields that the call_events row keeps as columns rather than in ``data``
 _COLUMNS = {"tenant_id", "at", "call_id", "type", "topic", "agent_id"}
+
+
+def caller_key(caller: str) -> str | None:
+    """The number's strongest match key, so call history can be found by any spelling."""
+    try:
+        return match_keys(caller)[0]
+    except DomainError:
+        return None
 
 
 def as_datetime(at: float) -> datetime:
@@ -81,6 +91,7 @@ class SqlRecorder:
                     id=event.call_id,
                     direction=event.direction,
                     caller=event.caller,
+                    caller_key=caller_key(event.caller),
                     callee=event.callee,
                     arrived_at=at,
                 )

@@ -53,4 +53,4 @@ class User(TenantScoped, Base):
 
 
 # Tables of other concerns live in their own modules; importing them here registers them.
-from helpline.adapters.db import acd_tables  # noqa: E402, F401
+from helpline.adapters.db import acd_tables, customer_tables  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from helpline.web.api import agents, auth, calls, events_ws, queues, users
+from helpline.web.api import agents, auth, calls, customers, events_ws, queues, users
 
 routers: list[APIRouter] = [
     auth.router,
@@ -12,5 +12,6 @@ routers: list[APIRouter] = [
     agents.router,
     queues.router,
     calls.router,
+    customers.router,
     events_ws.router,
 ]

@@ -1,8 +1,8 @@
-"""ACD: skills, agent profiles, queues, the agent state log and call records.
+"""ACD (skills, agent profiles, queues, agent state log, call records) and customers.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 04:44:15.291732
+Create Date: 2026-11-25 05:05:13.735890
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("direction", sa.String(length=16), nullable=False),
         sa.Column("caller", sa.String(length=64), nullable=False),
+        sa.Column("caller_key", sa.String(length=64), nullable=True),
         sa.Column("callee", sa.String(length=64), nullable=False),
         sa.Column("queue_id", sa.String(length=64), nullable=True),
         sa.Column("agent_id", sa.String(length=36), nullable=True),
@@ -86,7 +87,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.create_index("ix_calls_tenant_arrived", ["tenant_id", "arrived_at"], unique=False)
+        batch_op.create_index("ix_calls_tenant_caller_key", ["tenant_id", "caller_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=500), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("vip_level", sa.Integer(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("custom", sa.JSON(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_customers_tenant_id_tenants"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
+    )
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_customers_tenant_id"), ["tenant_id"], unique=False)
+        batch_op.create_index("ix_customers_tenant_name", ["tenant_id", "name"], unique=False)
 
     op.create_table(
         "queues",
@@ -138,16 +162,59 @@ def upgrade() -> None:
     with op.batch_alter_table("agents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agents_tenant_id"), ["tenant_id"], unique=False)
 
+    op.create_table(
+        "customer_phones",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("customer_id", sa.String(length=36), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("raw", sa.String(length=64), nullable=False),
+        sa.Column("canonical", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("match_key", sa.String(length=64), nullable=False),
+        sa.Column("local_key", sa.String(length=64), nullable=True),
+        sa.Column("label", sa.String(length=32), nullable=False),
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_phones_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_customer_phones_tenant_id_tenants"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_phones")),
+    )
+    with op.batch_alter_table("customer_phones", schema=None) as batch_op:
+        batch_op.create_index("ix_customer_phones_key", ["tenant_id", "match_key"], unique=False)
+        batch_op.create_index("ix_customer_phones_local", ["tenant_id", "local_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_customer_phones_tenant_id"), ["tenant_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("customer_phones", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_phones_tenant_id"))
+        batch_op.drop_index("ix_customer_phones_local")
+        batch_op.drop_index("ix_customer_phones_key")
+
+    op.drop_table("customer_phones")
     with op.batch_alter_table("agents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agents_tenant_id"))
 
     op.drop_table("agents")
     op.drop_table("skills")
     op.drop_table("queues")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_tenant_name")
+        batch_op.drop_index(batch_op.f("ix_customers_tenant_id"))
+
+    op.drop_table("customers")
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_calls_tenant_id"))
+        batch_op.drop_index("ix_calls_tenant_caller_key")
         batch_op.drop_index("ix_calls_tenant_arrived")
 
     op.drop_table("calls")
