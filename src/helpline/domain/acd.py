@@ -27,7 +27,7 @@ from helpline.domain.events import (
 )
 from helpline.domain.queue import AfterWrapUp, ExitAction, QueueConfig
 from helpline.domain.routing import Router
-from helpline.domain.timers import Timers
+from helpline.domain.timers import Timer, Timers
 
 DEFAULT_NOT_READY_REASONS = ("break", "meal", "training", "meeting", "after_call", "other")
 SYSTEM_REASONS = frozenset({"login", "no_answer", "wrap_up_timeout", "manual_in", "forced"})
@@ -123,13 +123,19 @@ class AcdCore:
     # ---- timers ------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
+        """When :meth:`advance` next has work; cancelled timers at the head are dropped first."""
+        while (timer := self.timers.peek()) is not None and not self._live(timer):
+            self.timers.drop_next()
         return self.timers.next_at()
+
+    def _live(self, timer: Timer) -> bool:
+        return self._tokens.get(f"{timer.kind}:{timer.key}") == timer.token
 
     def advance(self, now: float) -> Events:
         """Fire every timer due at or before ``now``."""
         out: Events = []
         while (timer := self.timers.pop_due(now)) is not None:
-            if self._tokens.get(f"{timer.kind}:{timer.key}") != timer.token:
+            if not self._live(timer):
                 continue  # cancelled or superseded
             handler = getattr(self, f"_on_{timer.kind}")
             handler(timer.key, timer.at, timer.arg, out)
@@ -166,9 +172,10 @@ class AcdCore:
         if agent.state in ON_CALL and agent.pending_not_ready:
             agent.pending_not_ready = None  # the agent changed their mind during the call
             return []
-        out: Events = [self._transition(agent, "force_ready" if by else "ready", now, by=by)]
+        command = "force_ready" if by else "ready"
+        out: Events = [self._transition(agent, command, now, by=by, index=False)]
         self._cancel("wrap", agent_id)
-        self._route_agent(agent, now, out)
+        self._route_agent(agent, now, out, indexed=False)
         return out
 
     def not_ready(self, agent_id: str, reason: str, now: float, *, by: str | None = None) -> Events:
@@ -216,8 +223,16 @@ class AcdCore:
     def force_ready(self, agent_id: str, now: float, *, by: str) -> Events:
         return self.ready(agent_id, now, by=by)
 
-    def _transition(self, agent: Agent, command: str, now: float, **kw: str | None) -> Event:
-        was_available = agent.available
+    def _transition(self, agent: Agent, command: str, now: float, *, index: bool = True,
+                    **kw: str | None) -> Event:
+        """Apply an agent command and keep the ready indexes in step with the agent's state.
+
+        ``index=False`` leaves a newly ready agent out of the indexes: the caller routes the
+        agent at once with ``indexed=False``, which files the agent only when no call is
+        waiting (under load the agent is offered a call straight away, and the index is
+        spared an insert and a delete per queue).
+        """
+        was_available = agent.state is AgentState.READY
         idle_since = agent.idle_since
         if command == "offer_lost" and agent.pending_not_ready:
             # the agent asked for not-ready while the call rang: honour it now, not after a call
@@ -225,11 +240,11 @@ class AcdCore:
         event = agent.apply(command, now, **kw)
         if command == "offer_lost":
             agent.idle_since = idle_since  # an offer the agent never got does not reset idle time
-        if was_available or agent.available:
-            if agent.available:
+        if agent.state is AgentState.READY:
+            if index:
                 self.router.agent_ready(agent)
-            else:
-                self.router.agent_unready(agent)
+        elif was_available:
+            self.router.agent_unready(agent)
         return event
 
     # ---- calls entering and waiting ----------------------------------------------------
@@ -310,6 +325,9 @@ class AcdCore:
             self.router.queue(call.queue_id).remove_waiting(call.id)
             self._enter_queue(call, overflow.to_queue_id, now, out, first=False)
         elif call.state is CallState.QUEUED:
+            index = self.router.queue(call.queue_id)
+            index.remove_waiting(call.id)
+            index.add_waiting(call)  # the same place in line; its wider reach is on record
             self._route_call(call, now, out)
 
     def _exit(self, call: Call, cause: str, now: float, out: Events, *, hops: int = 0) -> None:
@@ -338,12 +356,14 @@ class AcdCore:
         if agents:
             self._offer(call, agents, now, out)
 
-    def _route_agent(self, agent: Agent, now: float, out: Events) -> None:
+    def _route_agent(self, agent: Agent, now: float, out: Events, *, indexed: bool = True) -> None:
         if not agent.available:
             return
         call = self.router.pick_call(agent, self.calls, now)
         if call is not None:
             self._offer(call, [agent], now, out)
+        elif not indexed:
+            self.router.agent_ready(agent)
 
     def _offer(self, call: Call, agents: list[Agent], now: float, out: Events,
                ring_timeout: float | None = None) -> None:
@@ -567,8 +587,8 @@ class AcdCore:
         elif after is AfterWrapUp.NOT_READY:
             out.append(self._transition(agent, "not_ready", now, reason="wrap_up_timeout"))
         else:
-            out.append(self._transition(agent, "end_wrap_up", now))
-            self._route_agent(agent, now, out)
+            out.append(self._transition(agent, "end_wrap_up", now, index=False))
+            self._route_agent(agent, now, out, indexed=False)
 
     # ---- hooks that call control fills in ----------------------------------------------
 

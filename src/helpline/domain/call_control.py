@@ -40,6 +40,10 @@ class CallControl(AcdCore):
                 or call.state not in (CallState.TALKING, CallState.ON_HOLD)):
             raise InvalidTransition("not_on_this_call", f"agent {agent_id} is not on call {call_id}",
                                     call_id=call_id, agent_id=agent_id)
+        if "consult_for" in call.data:
+            # the consulted colleague's leg: the consulting agent decides its fate; hang up to leave
+            raise InvalidTransition("consult_leg", "a consult call can only be hung up",
+                                    call_id=call_id, agent_id=agent_id)
         return call, agent
 
     def _put_on_hold(self, call: Call, now: float) -> None:
@@ -326,17 +330,25 @@ class CallControl(AcdCore):
         if call.state not in (CallState.TALKING, CallState.ON_HOLD):
             raise InvalidTransition("call_not_active", f"call {call_id} is {call.state.value}",
                                     call_id=call_id)
+        if mode == "intercept" and "consult_for" in call.data:
+            raise InvalidTransition("consult_leg", "a consult call cannot be intercepted",
+                                    call_id=call_id)
         supervisors: dict[str, str] = call.data.setdefault("supervisors", {})
         supervisors[supervisor_id] = mode
         out: Events = [SupervisorJoined(tenant_id=self.tenant_id, at=now, call_id=call_id,
                                         supervisor_id=supervisor_id, mode=mode,
                                         agent_id=call.agent_id)]
         if mode == "intercept" and call.agent_id is not None:
-            agent = self.agents[call.agent_id]
-            if agent.state in IN_CONVERSATION and agent.current_call_id == call_id:
-                if call.held_since is not None:
-                    self._take_off_hold(call, now)
-                self._agent_leaves(agent, call, now, out)
+            consult_id = self._consult_of.get(call_id)
+            if consult_id is not None:  # the agent was consulting: that leg ends with the takeover
+                self._end_consult(self.calls[consult_id], now, "cancelled", out, restore=False)
+            if call.held_since is not None:
+                self._take_off_hold(call, now)
+            on_call = [call.agent_id, *call.data.pop("conference", ())]
+            for agent_id in dict.fromkeys(on_call):  # every agent leaves, conference members too
+                agent = self.agents[agent_id]
+                if agent.state in IN_CONVERSATION and agent.current_call_id == call_id:
+                    self._agent_leaves(agent, call, now, out)
             call.agent_id = None
             call.data["intercepted_by"] = supervisor_id
         return out

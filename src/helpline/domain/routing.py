@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
+from itertools import islice
 
 from sortedcontainers import SortedList
 
@@ -24,6 +25,7 @@ from helpline.domain.call import Call
 from helpline.domain.errors import NotFound
 from helpline.domain.queue import QueueConfig, Strategy
 
+RANDOM_DRAWS = 8
 AgentEntry = tuple[float, float, int, str]  # (primary, idle_since, join position, agent id)
 CallEntry = tuple[float, int, str]  # (aging key, arrival sequence, call id)
 
@@ -40,6 +42,10 @@ class QueueIndex:
         self.ready_entry: dict[str, tuple[int, AgentEntry]] = {}
         self.waiting: SortedList[CallEntry] = SortedList()
         self.waiting_entry: dict[str, CallEntry] = {}
+        # waiting calls by how far down the penalty tiers they reach, so that an agent of a
+        # higher tier skips a queue whose callers cannot reach it instead of scanning them
+        self.reach: dict[str, int] = {}
+        self.reach_count: dict[int, int] = {}
         self._seq = 0
         self.last_position = -1  # round robin memory
 
@@ -68,7 +74,10 @@ class QueueIndex:
     def add_ready(self, agent: Agent) -> None:
         tier = self.members[agent.id]
         entry = self.agent_key(agent)
-        self.ready.setdefault(tier, SortedList()).add(entry)
+        entries = self.ready.get(tier)
+        if entries is None:
+            entries = self.ready[tier] = SortedList()
+        entries.add(entry)
         self.ready_entry[agent.id] = (tier, entry)
 
     def remove_ready(self, agent_id: str) -> None:
@@ -100,11 +109,21 @@ class QueueIndex:
             if strategy is Strategy.ROUND_ROBIN:
                 start = entries.bisect_left((float(self.last_position + 1), -1.0, -1, ""))
             elif strategy is Strategy.RANDOM:
+                # a few uniform draws first: the caller takes the first that qualifies, which is
+                # uniform among the qualifying agents (a rotation alone favours an agent who
+                # follows a run of unqualified ones); the rotation is the fallback
+                for _ in range(min(len(entries), RANDOM_DRAWS)):
+                    yield entries[rng.randrange(len(entries))][3]
                 start = rng.randrange(len(entries))
             else:
                 start = 0
-            for i in range(len(entries)):
-                yield entries[(start + i) % len(entries)][3]
+            # iterate the sorted list (indexing it costs a tree walk per position)
+            ordered = entries.islice(start) if start else entries
+            for entry in ordered:
+                yield entry[3]
+            if start:
+                for entry in entries.islice(0, start):
+                    yield entry[3]
 
     # ---- calls -------------------------------------------------------------------------
 
@@ -118,11 +137,23 @@ class QueueIndex:
         entry = (key, call.seq, call.id)
         self.waiting.add(entry)
         self.waiting_entry[call.id] = entry
+        self.reach[call.id] = call.max_penalty
+        self.reach_count[call.max_penalty] = self.reach_count.get(call.max_penalty, 0) + 1
 
     def remove_waiting(self, call_id: str) -> None:
         entry = self.waiting_entry.pop(call_id, None)
         if entry is not None:
             self.waiting.remove(entry)
+            reach = self.reach.pop(call_id)
+            left = self.reach_count[reach] - 1
+            if left:
+                self.reach_count[reach] = left
+            else:
+                del self.reach_count[reach]
+
+    def reaches(self, penalty: int) -> bool:
+        """True when some waiting call may go to an agent of this penalty tier."""
+        return any(reach >= penalty for reach in self.reach_count)
 
     def position_of(self, call_id: str) -> int:
         """1-based place in line, for the position announcement."""
@@ -207,14 +238,15 @@ class Router:
         """The waiting call that ``agent`` should take now, across all the agent's queues."""
         best: Call | None = None
         best_rank: tuple[int, float, float] | None = None
+        qualifies, limit = agent.qualifies, self.scan_limit
         for queue_id, penalty in agent.queues.items():
             index = self.queues[queue_id]
+            if not index.waiting_entry or (penalty and not index.reaches(penalty)):
+                continue
             rate = index.config.aging_per_second
-            for scanned, (_, _, call_id) in enumerate(index.waiting):
-                if scanned >= self.scan_limit:
-                    break
+            for _, _, call_id in islice(index.waiting, limit):
                 call = calls[call_id]
-                if call.max_penalty < penalty or not agent.qualifies(call.effective_skills):
+                if call.max_penalty < penalty or not qualifies(call.effective_skills):
                     continue
                 effective = call.priority + rate * (now - call.enqueued_at)
                 rank = (index.config.weight, effective, -call.enqueued_at)

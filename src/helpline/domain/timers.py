@@ -36,6 +36,12 @@ class Timers:
     def next_at(self) -> float | None:
         return self._heap[0].at if self._heap else None
 
+    def peek(self) -> Timer | None:
+        return self._heap[0] if self._heap else None
+
+    def drop_next(self) -> None:
+        heapq.heappop(self._heap)
+
     def pop_due(self, now: float) -> Timer | None:
         if self._heap and self._heap[0].at <= now:
             return heapq.heappop(self._heap)
