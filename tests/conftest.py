@@ -12,8 +12,6 @@ import os
 import secrets
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -22,13 +20,10 @@ from sqlalchemy import Engine, MetaData
 
 from helpline.adapters.db.engine import make_sync_engine
 from helpline.adapters.db.migrate import upgrade
-from helpline.adapters.db.repositories import TenantRepository
-from helpline.adapters.db.tables import User
-from helpline.app import users
-from helpline.app.security import issue_token
 from helpline.bootstrap import Container, build_container
 from helpline.config import Settings
 from helpline.web.app import create_app
+from testkit import DEFAULT_TENANT, PASSWORD, SECRET_KEY, MakeUser, auth_headers  # noqa: F401
 
 with warnings.catch_warnings():  # starlette asks for httpx2; httpx works the same for tests
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -37,9 +32,6 @@ with warnings.catch_warnings():  # starlette asks for httpx2; httpx works the sa
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
 PG_UNREACHABLE = f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}"
-SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
-PASSWORD = "correct-horse-battery"
-DEFAULT_TENANT = "default"
 
 
 # -- databases ----------------------------------------------------------------------------
@@ -199,59 +191,6 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     on the app's event loop with ``client.portal.call(fn, *args)``."""
     with TestClient(app) as test_client:
         yield test_client
-
-
-def auth_headers(user: User, secret_key: str = SECRET_KEY) -> dict[str, str]:
-    token = issue_token(
-        secret_key,
-        user_id=user.id,
-        tenant_id=user.tenant_id,
-        role=user.role,
-        ttl=timedelta(hours=1),
-        now=datetime.now(UTC),
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-@dataclass
-class MakeUser:
-    """``make_user(role, tenant="default", username=None, password=PASSWORD, active=True)``
-    -> ``(user, headers)``; the tenant is created if missing. ``headers`` carry a bearer token."""
-
-    client: TestClient
-    container: Container
-    _counter: itertools.count[int]
-
-    def __call__(
-        self,
-        role: str = "agent",
-        tenant: str = DEFAULT_TENANT,
-        *,
-        username: str | None = None,
-        password: str = PASSWORD,
-        display_name: str = "",
-        active: bool = True,
-    ) -> tuple[User, dict[str, str]]:
-        name = username or f"{role}{next(self._counter)}"
-
-        async def create() -> User:
-            async with self.container.sessionmaker() as session, session.begin():
-                if await TenantRepository(session).get(tenant) is None:
-                    await users.create_tenant(session, tenant_id=tenant, name=tenant.title())
-                user = await users.create_user(
-                    session,
-                    self.container.passwords,
-                    tenant_id=tenant,
-                    username=name,
-                    password=password,
-                    role=role,
-                    display_name=display_name,
-                )
-                user.is_active = active
-                return user
-
-        user = self.client.portal.call(create)  # type: ignore[union-attr]
-        return user, auth_headers(user, self.container.secret_key)
 
 
 @pytest.fixture

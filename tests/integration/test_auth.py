@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
-from conftest import PASSWORD, SECRET_KEY, MakeUser
 from helpline.app.security import issue_token
+from testkit import PASSWORD, SECRET_KEY, MakeUser
 
 TOKEN = "/api/v1/auth/token"
 

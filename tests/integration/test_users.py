@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.testclient import TestClient
 
-from conftest import PASSWORD, MakeUser
+from testkit import PASSWORD, MakeUser
 
 USERS = "/api/v1/users"
 TENANTS = "/api/v1/tenants"

@@ -173,6 +173,8 @@ class Agent:
         elif command == "no_answer":
             reason = NO_ANSWER_REASON
         old, duration = self.state, max(0.0, now - self.state_since)
+        if old is AgentState.LOGGED_OUT and self.state_since == 0.0:
+            duration = 0.0  # never logged in since the core started: time unknown, not "since 1970"
         self.state = target
         self.state_since = now
         self.reason = reason if target is AgentState.NOT_READY else None

@@ -1,0 +1,382 @@
+"""The back-to-back user agent: owns every leg of every call and carries out the ACD's
+telephony commands on them (ring an agent phone, bridge, hold with music, retrieve, bring a
+supervisor in, hang up).
+
+It implements :class:`~helpline.adapters.telephony.sip.leg.LegEvents`, turning what the
+legs report into call changes and into notifications for the :class:`SwitchListener`.
+No method of the Telephony port raises: a command for a call the switch no longer has is
+logged and ignored, and a phone that cannot be rung is reported with ``agent_failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
+from helpline.adapters.telephony.sip.conference import SUPERVISOR_MODES
+from helpline.adapters.telephony.sip.config import SipConfig
+from helpline.adapters.telephony.sip.dialog import Dialog, new_tag
+from helpline.adapters.telephony.sip.g711 import Pcm
+from helpline.adapters.telephony.sip.ivr import IvrFlow, IvrSession
+from helpline.adapters.telephony.sip.leg import Leg, LegState
+from helpline.adapters.telephony.sip.listener import InboundCall, SwitchListener
+from helpline.adapters.telephony.sip.media import play
+from helpline.adapters.telephony.sip.outbound import Dialer
+from helpline.adapters.telephony.sip.registrar import Registrar
+from helpline.adapters.telephony.sip.rtp import PortPool, RtpStats
+from helpline.adapters.telephony.sip.transaction import InviteServerTransaction
+from helpline.adapters.telephony.sip.ua import UserAgent
+from helpline.adapters.telephony.sip.uri import NameAddr
+
+log = structlog.get_logger("helpline.sip.b2bua")
+ExtensionOf = Callable[[str, str], str | None]
+FAILURES = {486: "busy", 600: "busy", 603: "declined", 408: "timeout", 480: "unavailable",
+            404: "not_found", 487: "cancelled", 488: "media_refused"}
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """What is left of a finished call: for the call record and for tests."""
+
+    tenant_id: str
+    call_id: str
+    caller: str
+    callee: str
+    digits: str
+    parties: tuple[str, ...]  # every agent or supervisor leg that was placed, in order
+    bridged: str | None  # the agent last bridged
+    rtp: dict[str, RtpStats]  # "caller" and each party
+    relayed: dict[str, int]  # packets bridged "to_agent" and "to_caller"
+    heard: dict[str, int]  # frames conferences mixed, "listener<speaker"
+    recordings: tuple[Path, ...]
+
+
+class B2bua:
+    def __init__(self, config: SipConfig, ua: UserAgent, registrar: Registrar, pool: PortPool,
+                 listener: SwitchListener, extension_of: ExtensionOf, ivr: IvrFlow,
+                 hold_music: Pcm) -> None:
+        self.config = config
+        self.ua = ua
+        self.registrar = registrar
+        self.pool = pool
+        self.listener = listener
+        self.extension_of = extension_of
+        self.ivr = ivr
+        self.hold_music = hold_music
+        self.dialer = Dialer(config, ua, registrar, pool)
+        self.calls: dict[str, SwitchCall] = {}
+        self.history: deque[CallSummary] = deque(maxlen=100)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        ua.on_leg_released = lambda leg: pool.release(leg.rtp)
+
+    def _notify(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Tell the listener without making the SIP path wait for (or fail with) the ACD."""
+        self.spawn(coro, "listener_failed")
+
+    def spawn(self, coro: Coroutine[Any, Any, None], failure: str) -> None:
+        """Run ``coro`` in the background; a failure is logged as ``failure``."""
+        async def run() -> None:
+            try:
+                await coro
+            except Exception:
+                log.exception(failure)
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _call(self, tenant_id: str, call_id: str, command: str) -> SwitchCall | None:
+        call = self.calls.get(call_id)
+        if call is None or call.tenant_id != tenant_id or call.phase is CallPhase.ENDED:
+            log.info("no_such_call", command=command, call_id=call_id)
+            return None
+        return call
+
+    # -- inbound calls ------------------------------------------------------------------------
+
+    async def accept(self, txn: InviteServerTransaction, tenant_id: str, number: str) -> None:
+        """Answer an admitted INVITE to an inbound number; the IVR starts on the ACK."""
+        request = txn.request
+        try:
+            rtp = await self.pool.open(self.config.host)
+        except RuntimeError:
+            txn.respond(self.ua.response(request, 503, "No media ports", headers=[("Retry-After", "5")]))
+            return
+        leg = Leg(self.ua, self, rtp, request, txn.peer, inbound=True)
+        leg.server_txn = txn
+        leg.dialog = Dialog.as_uas(request, new_tag(), txn.peer, self.ua.contact(txn.peer.transport))
+        self.ua.inbound_invites[txn.key] = leg
+        if request.body and not leg.apply_remote_sdp(request.body):
+            leg.reject(488)
+            return
+        self.ua.register_leg(leg)
+        call_id = "sip-" + secrets.token_hex(8)
+        call = SwitchCall(tenant_id, call_id, leg, caller=_user(request.from_) or "anonymous",
+                          callee=number, source=str(txn.peer))
+        leg.call_id = call_id
+        self.calls[call_id] = call
+        if self.config.recording_dir:
+            call.record(leg, self.config.recording_dir, "caller")
+        leg.answer()
+
+    def _start_ivr(self, call: SwitchCall) -> None:
+        session = IvrSession(call.caller_leg.rtp, caller=call.caller, callee=call.callee)
+        call.ivr = session
+        call.caller_leg.rtp.on_dtmf = lambda digit: self.leg_dtmf(call.caller_leg, digit)
+
+        async def run() -> None:
+            digits = await self.ivr(session)
+            call.ivr = None
+            if call.phase is not CallPhase.IVR:
+                return
+            call.digits = digits
+            call.phase = CallPhase.QUEUED
+            call.handed_over = True
+            call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
+            self._notify(self.listener.call_arrived(InboundCall(
+                call.tenant_id, call.call_id, call.caller, call.callee, digits, call.source)))
+
+        call.spawn(run())
+
+    # -- the Telephony port -------------------------------------------------------------------
+
+    async def ring_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        call = self._call(tenant_id, call_id, "ring_agent")
+        if call is None:
+            return
+        existing = call.agent_legs.get(agent_id)
+        if existing is not None and existing.live:
+            return
+        leg = await self.dialer.place(self, call_id=call_id, caller=call.caller, party_id=agent_id,
+                                      extension=self.extension_of(tenant_id, agent_id), role="agent")
+        if isinstance(leg, str):
+            self._notify(self.listener.agent_failed(tenant_id, call_id, agent_id, leg))
+            return
+        if call.phase is CallPhase.ENDED:
+            self.pool.release(leg.rtp)
+            return
+        call.agent_legs[agent_id] = leg
+        self._start(call, agent_id, leg)
+
+    def _start(self, call: SwitchCall, party_id: str, leg: Leg) -> None:
+        call.placed.append((party_id, leg))
+        leg.start()
+        self.ua.scheduler.call_later(self.config.ring_timeout, lambda: self._ring_timeout(leg))
+
+    def _ring_timeout(self, leg: Leg) -> None:
+        if leg.state in (LegState.CALLING, LegState.EARLY):
+            leg.hangup("timeout")
+            self.leg_failed(leg, 408)
+
+    async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        """Stop ringing (or drop the answered but unbridged leg of) one agent."""
+        call = self._call(tenant_id, call_id, "cancel_ring")
+        if call is None or call.bridged == agent_id:
+            return
+        leg = call.agent_legs.pop(agent_id, None)
+        if leg is not None and leg.live:
+            leg.hangup("withdrawn")
+
+    async def bridge(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        call = self._call(tenant_id, call_id, "bridge")
+        if call is None:
+            return
+        leg = call.agent_legs.get(agent_id)
+        if leg is None or not leg.live:
+            log.info("bridge_without_agent_leg", call_id=call_id, agent_id=agent_id)
+            return
+        for other, other_leg in call.live_agent_legs():
+            if other != agent_id:
+                call.agent_legs.pop(other, None)
+                other_leg.hangup("answered_elsewhere")
+        if leg.state is LegState.CONFIRMED:
+            call.connect(agent_id)
+        else:
+            call.pending_bridge = agent_id  # answered at the desktop: bridge when the phone does
+
+    async def hold(self, tenant_id: str, call_id: str) -> None:
+        call = self._call(tenant_id, call_id, "hold")
+        if call is None:
+            return
+        call.phase = CallPhase.HELD
+        call.refresh()
+        call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
+
+    async def retrieve(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        call = self._call(tenant_id, call_id, "retrieve")
+        if call is None:
+            return
+        call.stop_media()
+        await self.bridge(tenant_id, call_id, agent_id)
+
+    async def monitor(self, tenant_id: str, call_id: str, supervisor_id: str, mode: str) -> None:
+        """Ring the supervisor's phone and let them listen, whisper, barge in or take over;
+        called again for a supervisor already on the call, it changes the mode."""
+        call = self._call(tenant_id, call_id, "monitor")
+        if call is None or mode not in SUPERVISOR_MODES:
+            return
+        call.supervisor_modes[supervisor_id] = mode
+        if mode == "intercept":  # the ACD has taken the agents off the call
+            for agent_id, agent_leg in call.live_agent_legs():
+                call.agent_legs.pop(agent_id, None)
+                agent_leg.hangup("intercepted")
+            call.bridged = None
+            call.phase = CallPhase.QUEUED
+            call.refresh()
+            call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
+        existing = call.supervisor_legs.get(supervisor_id)
+        if existing is not None and existing.live:
+            call.refresh()
+            return
+        leg = await self.dialer.place(self, call_id=call_id, caller=call.caller, party_id=supervisor_id,
+                                      extension=self.extension_of(tenant_id, supervisor_id),
+                                      role="supervisor")
+        if isinstance(leg, str):
+            call.supervisor_modes.pop(supervisor_id, None)
+            self._notify(self.listener.supervisor_left(tenant_id, call_id, supervisor_id, leg))
+            return
+        if call.phase is CallPhase.ENDED:
+            self.pool.release(leg.rtp)
+            return
+        call.supervisor_legs[supervisor_id] = leg
+        self._start(call, supervisor_id, leg)
+
+    async def unmonitor(self, tenant_id: str, call_id: str, supervisor_id: str) -> None:
+        """The supervisor leaves (the ACD's SupervisorLeft): hang up their leg."""
+        call = self._call(tenant_id, call_id, "unmonitor")
+        if call is None:
+            return
+        call.supervisor_modes.pop(supervisor_id, None)
+        leg = call.supervisor_legs.pop(supervisor_id, None)
+        if leg is not None:
+            leg.hangup("left")
+            call.refresh()
+
+    async def hangup(self, tenant_id: str, call_id: str) -> None:
+        call = self._call(tenant_id, call_id, "hangup")
+        if call is not None:
+            await self._end(call)
+
+    async def _end(self, call: SwitchCall) -> None:
+        if self.calls.pop(call.call_id, None) is None:
+            return
+        call.phase = CallPhase.ENDED
+        for _, leg in call.placed:
+            leg.hangup("call_ended")
+        call.caller_leg.hangup("call_ended")
+        await call.close()
+        rtp = {"caller": call.caller_leg.rtp.stats, **{p: leg.rtp.stats for p, leg in call.placed}}
+        self.history.append(CallSummary(call.tenant_id, call.call_id, call.caller, call.callee,
+                                        call.digits, tuple(p for p, _ in call.placed),
+                                        call.last_bridged, rtp, dict(call.relayed), dict(call.heard),
+                                        tuple(call.recordings)))
+
+    async def close(self) -> None:
+        for call in list(self.calls.values()):
+            await self._end(call)
+        for task in list(self._tasks):
+            task.cancel()
+
+    # -- what the legs report -----------------------------------------------------------------
+
+    def _call_of(self, leg: Leg) -> SwitchCall | None:
+        return self.calls.get(leg.call_id or "")
+
+    def _placed(self, leg: Leg) -> tuple[SwitchCall, str] | None:
+        """The call and party of an agent or supervisor leg still on its call."""
+        call, party = self._call_of(leg), leg.agent_id
+        if call is None or party is None:
+            return None
+        legs = call.supervisor_legs if leg.role == "supervisor" else call.agent_legs
+        return (call, party) if legs.get(party) is leg else None
+
+    def leg_ringing(self, leg: Leg) -> None:
+        log.info("phone_ringing", call_id=leg.call_id, party=leg.agent_id, role=leg.role)
+
+    def leg_answered(self, leg: Leg) -> None:
+        placed = self._placed(leg)
+        if placed is None:
+            leg.hangup("call_gone")
+            return
+        call, party = placed
+        if leg.role == "supervisor":
+            call.refresh()
+            return
+        if call.bridged is not None and call.bridged != party:
+            call.agent_legs.pop(party, None)
+            leg.hangup("answered_elsewhere")
+            return
+        call.wire(leg, None)
+        if call.pending_bridge == party:
+            call.connect(party)
+        self._notify(self.listener.agent_answered(call.tenant_id, call.call_id, party))
+
+    def leg_confirmed(self, leg: Leg) -> None:
+        call = self._call_of(leg)
+        if call is not None and leg is call.caller_leg and call.phase is CallPhase.IVR:
+            self._start_ivr(call)
+
+    def leg_failed(self, leg: Leg, status: int) -> None:
+        placed = self._placed(leg)
+        if placed is None:
+            return
+        call, party = placed
+        reason = FAILURES.get(status, f"failed_{status}")
+        if leg.role == "supervisor":
+            del call.supervisor_legs[party]
+            call.supervisor_modes.pop(party, None)
+            self._notify(self.listener.supervisor_left(call.tenant_id, call.call_id, party, reason))
+            return
+        del call.agent_legs[party]
+        if call.pending_bridge == party:
+            call.pending_bridge = None
+        self._notify(self.listener.agent_failed(call.tenant_id, call.call_id, party, reason))
+
+    def leg_ended(self, leg: Leg, cause: str) -> None:
+        call = self._call_of(leg)
+        if call is not None and leg is call.caller_leg:
+            handed_over = call.handed_over
+            self.spawn(self._end(call), "call_end_failed")
+            if handed_over:
+                self._notify(self.listener.caller_hung_up(call.tenant_id, call.call_id))
+            return
+        placed = self._placed(leg)
+        if placed is None:
+            return
+        call, party = placed
+        if leg.role == "supervisor":
+            del call.supervisor_legs[party]
+            call.supervisor_modes.pop(party, None)
+            call.refresh()
+            self._notify(self.listener.supervisor_left(call.tenant_id, call.call_id, party, "hung_up"))
+            return
+        del call.agent_legs[party]
+        if call.bridged == party:
+            call.bridged = None
+            call.phase = CallPhase.QUEUED
+            call.refresh()
+        self._notify(self.listener.agent_hung_up(call.tenant_id, call.call_id, party))
+
+    def leg_dtmf(self, leg: Leg, digit: str) -> None:
+        call = self._call_of(leg)
+        if call is None or leg is not call.caller_leg:
+            return
+        if call.ivr is not None:
+            call.ivr.dtmf(digit)
+        elif call.handed_over:
+            self._notify(self.listener.digit(call.tenant_id, call.call_id, digit))
+
+
+def _user(address: NameAddr) -> str:
+    try:
+        return address.sip_uri.user or ""
+    except ValueError:
+        return address.uri.partition(":")[2].partition(";")[0]

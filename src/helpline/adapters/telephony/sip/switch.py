@@ -1,0 +1,297 @@
+"""``SipSwitch``: Helpline's softswitch, the real implementation of the ACD's Telephony port.
+
+It listens for SIP on UDP and TCP, is the registrar of the agents' phones (digest
+authentication, throttled after repeated failures), answers calls to the inbound numbers,
+runs the IVR, keeps callers on music on hold while the ACD queues them, rings agent phones
+and bridges their audio with the caller's (see :mod:`b2bua`). It never relays: it only
+terminates calls and places calls to its own registered phones.
+
+Run it alone with a demo configuration::
+
+    python -m helpline.adapters.telephony.sip.switch --port 5070
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from helpline.adapters.telephony.sip.address import Address
+from helpline.adapters.telephony.sip.auth import DigestAuth, FailureThrottle, Verdict
+from helpline.adapters.telephony.sip.b2bua import B2bua
+from helpline.adapters.telephony.sip.calls import SwitchCall
+from helpline.adapters.telephony.sip.config import SipConfig, demo_config
+from helpline.adapters.telephony.sip.errors import SipParseError
+from helpline.adapters.telephony.sip.ivr import IvrFlow, MenuConfig, menu
+from helpline.adapters.telephony.sip.listener import InboundCall, NullListener, SwitchListener
+from helpline.adapters.telephony.sip.media import demo_hold_music, demo_prompt, load_wav
+from helpline.adapters.telephony.sip.message import Request, Response
+from helpline.adapters.telephony.sip.registrar import RegisterError, Registrar
+from helpline.adapters.telephony.sip.rtp import PortPool
+from helpline.adapters.telephony.sip.transaction import InviteServerTransaction, ServerTransaction
+from helpline.adapters.telephony.sip.transport import RateLimiter, SipTransport
+from helpline.adapters.telephony.sip.ua import UserAgent
+
+log = structlog.get_logger("helpline.sip")
+
+
+class SipSwitch:
+    """The SIP switch. ``listener`` hears about calls and phones (the ACD); ``extension_of``
+    maps (tenant, agent id) to the agent's extension (identity by default); ``ivr`` is the
+    flow callers go through first (a one-prompt menu by default)."""
+
+    def __init__(self, config: SipConfig, *, listener: SwitchListener | None = None,
+                 extension_of: Callable[[str, str], str | None] | None = None,
+                 ivr: IvrFlow | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self._listener: SwitchListener = listener or NullListener()
+        self.extension_of = extension_of or (lambda tenant_id, agent_id: agent_id)
+        self.clock = clock
+        self.registrar = Registrar(clock)
+        throttle = FailureThrottle(clock, max_failures=config.auth_max_failures,
+                                   block_for=config.auth_block_seconds)
+        self.auth = DigestAuth(config.realm, config.users.get, clock, nonce_ttl=config.nonce_ttl,
+                               throttle=throttle)
+        self.prompt = load_wav(config.prompt_wav) if config.prompt_wav else demo_prompt()
+        self.hold_music = load_wav(config.hold_music_wav) if config.hold_music_wav else demo_hold_music()
+        self._ivr = ivr or menu(MenuConfig(self.prompt, max_digits=config.ivr_max_digits,
+                                           first_timeout=config.ivr_timeout))
+        self.transport: SipTransport | None = None
+        self.ua: UserAgent | None = None
+        self.b2bua: B2bua | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        config = self.config
+        transport = SipTransport(config.host, config.port, self._receive,
+                                 RateLimiter(loop.time, config.rate_limit, config.rate_burst), tcp=config.tcp)
+        await transport.start()
+        self.transport = transport
+        ua = UserAgent(transport.send, loop, config.timers, host=config.advertised_host,
+                       port=transport.port, media_host=config.advertised_host, user_agent=config.user_agent)
+        ua.on_request = self._on_request
+        ua.connected = transport.connected
+        self.ua = ua
+        pool = PortPool(*config.rtp_port_range)
+        self.b2bua = B2bua(config, ua, self.registrar, pool, self._listener, self.extension_of,
+                           self._ivr, self.hold_music)
+        log.info("sip_listening", host=config.host, port=transport.port, tcp=config.tcp)
+
+    async def stop(self) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.close()
+            await asyncio.sleep(0.05)  # let the BYEs leave
+        if self.ua is not None:
+            self.ua.layer.close()
+        if self.transport is not None:
+            await self.transport.stop()
+        self.transport = self.ua = self.b2bua = None
+
+    async def __aenter__(self) -> SipSwitch:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def listener(self) -> SwitchListener:
+        return self._listener
+
+    @listener.setter
+    def listener(self, listener: SwitchListener) -> None:
+        """Who hears about calls; may be set after :meth:`start` (the ACD is built later)."""
+        self._listener = listener
+        if self.b2bua is not None:
+            self.b2bua.listener = listener
+
+    @property
+    def port(self) -> int:
+        return self.transport.port if self.transport else self.config.port
+
+    @property
+    def calls(self) -> dict[str, SwitchCall]:
+        return self.b2bua.calls if self.b2bua else {}
+
+    def stats(self) -> dict[str, Any]:
+        transport = self.transport.stats if self.transport else None
+        return {
+            "registrations": self.registrar.count(),
+            "calls": len(self.calls),
+            "transactions": len(self.ua.layer.client) + len(self.ua.layer.server) if self.ua else 0,
+            "rtp_ports_in_use": self.b2bua.pool.in_use if self.b2bua else 0,
+            "transport": vars(transport) if transport else {},
+        }
+
+    # -- SIP requests outside dialogs -----------------------------------------------------------
+
+    def _receive(self, message: Request | Response, source: Address) -> None:
+        if self.ua is not None:
+            self.ua.receive(message, source)
+
+    def _on_request(self, txn: ServerTransaction) -> None:
+        assert self.ua is not None
+        request = txn.request
+        if request.method == "OPTIONS":
+            txn.respond(self.ua.response(request, 200, headers=[("Accept", "application/sdp")]))
+        elif request.method == "REGISTER":
+            self._register(txn)
+        elif request.method == "INVITE" and isinstance(txn, InviteServerTransaction):
+            self._invite(txn)
+        else:
+            txn.respond(self.ua.response(request, 405))
+
+    def _challenge(self, txn: ServerTransaction, verdict: Verdict) -> None:
+        assert self.ua is not None
+        if verdict in (Verdict.MISSING, Verdict.STALE):
+            challenge = self.auth.challenge(stale=verdict is Verdict.STALE)
+            txn.respond(self.ua.response(txn.request, 401, headers=[("WWW-Authenticate", challenge)]))
+        else:
+            reason = "Too many failures" if verdict is Verdict.BLOCKED else None
+            txn.respond(self.ua.response(txn.request, 403, reason))
+
+    def _register(self, txn: ServerTransaction) -> None:
+        assert self.ua is not None
+        request = txn.request
+        try:
+            extension = request.to.sip_uri.user or ""
+        except SipParseError:
+            txn.respond(self.ua.response(request, 400, "Bad To URI"))
+            return
+        result = self.auth.verify("REGISTER", request.headers.get("authorization"), txn.peer.host,
+                                  expected_user=extension)
+        if result.verdict is not Verdict.OK:
+            self._challenge(txn, result.verdict)
+            return
+        try:
+            bindings = self.registrar.register(request, extension, txn.peer)
+        except RegisterError as exc:
+            txn.respond(self.ua.response(request, exc.status, exc.reason or None, headers=exc.headers))
+            return
+        now = self.clock()
+        contacts = [("Contact", f"<{b.contact}>;expires={b.remaining(now)}") for b in bindings]
+        txn.respond(self.ua.response(request, 200, headers=[*contacts, ("Date", _http_date(now))]))
+        log.info("registered", extension=extension, source=str(txn.peer), bindings=len(bindings))
+
+    def _invite(self, txn: InviteServerTransaction) -> None:
+        assert self.ua is not None and self.b2bua is not None
+        request = txn.request
+        if not request.uri.lower().startswith(("sip:", "sips:")):
+            txn.respond(self.ua.response(request, 416))
+            return
+        if txn.peer.host not in self.config.trusted_peers:
+            result = self.auth.verify("INVITE", request.headers.get("authorization"), txn.peer.host)
+            if result.verdict is not Verdict.OK:
+                self._challenge(txn, result.verdict)
+                return
+        number = request.sip_uri.user or ""
+        tenant_id = self.config.inbound_numbers.get(number)
+        if tenant_id is None:
+            txn.respond(self.ua.response(request, 404))
+            return
+        if request.body and request.content_type != "application/sdp":
+            txn.respond(self.ua.response(request, 415, headers=[("Accept", "application/sdp")]))
+            return
+        txn.respond(self.ua.response(request, 100))
+        self.b2bua.spawn(self.b2bua.accept(txn, tenant_id, number), "accept_failed")
+
+    # -- the ACD's Telephony port ---------------------------------------------------------------
+
+    async def ring_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.ring_agent(tenant_id, call_id, agent_id)
+
+    async def bridge(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.bridge(tenant_id, call_id, agent_id)
+
+    async def hold(self, tenant_id: str, call_id: str) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.hold(tenant_id, call_id)
+
+    async def retrieve(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.retrieve(tenant_id, call_id, agent_id)
+
+    async def monitor(self, tenant_id: str, call_id: str, supervisor_id: str, mode: str) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.monitor(tenant_id, call_id, supervisor_id, mode)
+
+    async def hangup(self, tenant_id: str, call_id: str) -> None:
+        if self.b2bua is not None:
+            await self.b2bua.hangup(tenant_id, call_id)
+
+    async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        """Not in the port yet: stop ringing one agent (the ACD's CallOfferEnded)."""
+        if self.b2bua is not None:
+            await self.b2bua.cancel_ring(tenant_id, call_id, agent_id)
+
+    async def unmonitor(self, tenant_id: str, call_id: str, supervisor_id: str) -> None:
+        """Not in the port yet: the supervisor leaves (the ACD's SupervisorLeft)."""
+        if self.b2bua is not None:
+            await self.b2bua.unmonitor(tenant_id, call_id, supervisor_id)
+
+
+def _http_date(now: float) -> str:
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))
+
+
+class DemoListener(NullListener):
+    """A stand-in ACD for the standalone switch: ring every registered demo extension in
+    turn; bridge the first that answers; end the call when the agent hangs up."""
+
+    def __init__(self, switch: SipSwitch) -> None:
+        self.switch = switch
+
+    async def call_arrived(self, call: InboundCall) -> None:
+        log.info("demo_call", call_id=call.call_id, caller=call.caller, digits=call.digits)
+        for extension in sorted(self.switch.config.users):
+            if self.switch.registrar.lookup(extension):
+                await self.switch.ring_agent(call.tenant_id, call.call_id, extension)
+
+    async def agent_answered(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        await self.switch.bridge(tenant_id, call_id, agent_id)
+
+    async def agent_hung_up(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        await self.switch.hangup(tenant_id, call_id)
+
+
+async def _serve(config: SipConfig) -> None:
+    switch = SipSwitch(config)
+    switch.listener = DemoListener(switch)
+    await switch.start()
+    print(f"helpline SIP switch on {config.host}:{switch.port} (udp/tcp); "
+          f"extensions {', '.join(sorted(config.users))} (password 'secret'); "
+          f"dial {', '.join(config.inbound_numbers)} from {', '.join(config.trusted_peers)}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await switch.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the Helpline SIP switch with a demo configuration")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5070)
+    parser.add_argument("--prompt", help="prompt WAV (8 kHz mono 16-bit)")
+    parser.add_argument("--record", help="directory for call recordings")
+    args = parser.parse_args(argv)
+    config = demo_config(args.port)
+    config.host = args.host
+    config.prompt_wav = args.prompt
+    config.recording_dir = args.record and str(Path(args.record))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(config))
+
+
+if __name__ == "__main__":
+    main()
