@@ -508,3 +508,41 @@ def test_domain_errors_carry_code_and_fields() -> None:
         center.remove_queue("nope")
     assert caught.value.as_dict() == {"code": "queue_not_found", "message": "no queue nope",
                                       "queue_id": "nope"}
+
+
+def test_agent_hanging_up_a_ringing_call_declines_it_and_the_next_agent_rings() -> None:
+    from helpline.domain.agent import Agent
+    from helpline.domain.call import Call
+    from helpline.domain.center import ContactCenter
+    from helpline.domain.queue import QueueConfig
+
+    center = ContactCenter()
+    center.put_queue(QueueConfig("q"))
+    for name in ("a", "b"):
+        center.put_agent(Agent(name, queues={"q": 0}))
+        center.login(name, 0.0, ready=True)
+    center.arrive(Call("c"), 1.0)
+    center.enqueue("c", "q", 1.0)
+    assert center.calls["c"].offered_to == {"a"}
+    center.hangup("c", 2.0, by="agent", agent_id="a")
+    assert center.agents["a"].state.value == "not_ready"
+    assert center.calls["c"].offered_to == {"b"}
+
+
+def test_a_new_skill_routes_a_waiting_call_at_once() -> None:
+    from helpline.domain.agent import Agent
+    from helpline.domain.call import Call
+    from helpline.domain.center import ContactCenter
+    from helpline.domain.queue import QueueConfig
+
+    center = ContactCenter()
+    center.put_queue(QueueConfig("q", required_skills={"en": 5}))
+    center.put_agent(Agent("a", queues={"q": 0}, skills={"en": 2}))
+    center.login("a", 0.0, ready=True)
+    center.arrive(Call("c"), 1.0)
+    center.enqueue("c", "q", 1.0)
+    assert center.calls["c"].state.value == "queued"
+    center.put_agent(Agent("a", queues={"q": 0}, skills={"en": 7}))
+    events = center.reroute(2.0)
+    assert [e.name for e in events][-1] == "call_offered"
+    assert center.calls["c"].offered_to == {"a"}

@@ -109,7 +109,7 @@ async def save_queue(session: AsyncSession, service: CenterService, tenant_id: s
 
     def apply(center: ContactCenter, now: float) -> list[Event]:
         center.put_queue(config)
-        return []
+        return center.reroute(now)
 
     await service.execute(tenant_id, apply)
     return row
@@ -183,7 +183,7 @@ async def save_agent(session: AsyncSession, service: CenterService, tenant_id: s
 
     def apply(center: ContactCenter, now: float) -> list[Event]:
         center.put_agent(agent)
-        return []
+        return center.reroute(now)
 
     await service.execute(tenant_id, apply)
     return profile, user

@@ -85,8 +85,20 @@ class AcdCore:
             if step.to_queue_id and step.to_queue_id not in self.router.queues:
                 raise NotFound("queue_not_found", f"no queue {step.to_queue_id}",
                                queue_id=step.to_queue_id)
-        self.router.add_queue(config)
+        index = self.router.add_queue(config)
         self.router.reindex_ready(config.id, self.agents)
+        for call_id in list(index.waiting_entry):  # the aging rate is part of the waiting key
+            index.remove_waiting(call_id)
+            index.add_waiting(self.calls[call_id])
+
+    def reroute(self, now: float) -> Events:
+        """Offer waiting calls to ready agents after a configuration change made new matches
+        (a new skill, a new queue member), longest-idle agents first."""
+        out: Events = []
+        for agent in sorted((a for a in self.agents.values() if a.available),
+                            key=lambda a: a.idle_since):
+            self._route_agent(agent, now, out)
+        return out
 
     def remove_queue(self, queue_id: str) -> None:
         index = self.router.queue(queue_id)
@@ -498,6 +510,8 @@ class AcdCore:
         call = self.call(call_id)
         if call.is_final:
             raise InvalidTransition("call_ended", f"call {call_id} has ended", call_id=call_id)
+        if agent_id is not None and call.state is CallState.OFFERED and agent_id in call.offered_to:
+            return self.reject(call_id, agent_id, now)  # hanging up a ringing phone declines it
         out: Events = []
         if agent_id is not None and self._leave_conference(call, agent_id, now, out):
             return out
