@@ -13,7 +13,7 @@ from helpline import __version__
 from helpline.bootstrap import build_container
 from helpline.config import Settings, load_settings
 from helpline.logs import configure_logging
-from helpline.web import system
+from helpline.web import system, ui_routes
 from helpline.web.api import routers
 from helpline.web.errors import install_error_handlers
 from helpline.web.middleware import HttpMetrics, ObservabilityMiddleware
@@ -51,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     for router in routers:
         app.include_router(router)
+    ui_routes.mount_ui(app)
     return app
