@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 
 import structlog
@@ -17,16 +18,22 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from helpline.adapters.attachments import AttachmentStore
 from helpline.adapters.bus.memory import MemoryBus
 from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker
 from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.telephony.sim import SimSwitch
+from helpline.adapters.telephony.sip.switch import SipSwitch
 from helpline.app import acd_config
 from helpline.app.center_service import CenterService
 from helpline.app.clock import Clock, SystemClock
 from helpline.app.screen_pop import ScreenPopBuilder
 from helpline.app.security import Passwords
+from helpline.app.sla_service import SlaService
+from helpline.app.wo_calls import CallOrders, screen_pop_section
+from helpline.app.workorders import WorkOrderService
+from helpline.bootstrap_sip import SipRuntime, build_sip
 from helpline.config import Settings, resolve_secret_key
 
 Hook = Callable[[], Awaitable[None]]
@@ -43,9 +50,13 @@ class Container:
     metrics: CollectorRegistry
     clock: Clock
     bus: MemoryBus
-    switch: SimSwitch
+    switch: SimSwitch | SipSwitch
+    sip: SipRuntime | None  # telephony = "sip": the switch's accounts and its bridge to the ACD
     centers: CenterService
     screen_pop: ScreenPopBuilder
+    sla: SlaService
+    workorders: WorkOrderService
+    call_orders: CallOrders
     _startup: list[Hook] = field(default_factory=list, repr=False)
     _shutdown: list[Hook] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
@@ -62,6 +73,17 @@ class Container:
             structlog.get_logger("helpline").error("live_state_not_loaded", error=str(exc))
         await self.centers.start()
         self.on_shutdown(self.centers.stop)
+        try:
+            await self.sla.load_all()
+        except SQLAlchemyError as exc:
+            structlog.get_logger("helpline").error("sla_clocks_not_loaded", error=str(exc))
+        await self.sla.start()
+        self.on_shutdown(self.sla.stop)
+        await self.call_orders.start()
+        self.on_shutdown(self.call_orders.stop)
+        if self.sip is not None:  # last: calls may come in as soon as it listens
+            self.on_shutdown(self.sip.stop)
+            await self.sip.go_live()
 
     @cached_property
     def secret_key(self) -> str:
@@ -106,13 +128,19 @@ async def build_container(
 ) -> Container:
     """Build and start everything ``settings`` describe. Pair with ``await container.aclose()``
     (or use ``async with await build_container(...)``)."""
-    if settings.telephony != "sim":
-        raise ValueError(f"unknown telephony {settings.telephony!r}: only 'sim' is built in so far")
+    if settings.telephony not in ("sim", "sip"):
+        raise ValueError(f"unknown telephony {settings.telephony!r}: 'sim' or 'sip'")
     engine = make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
     clock = clock or SystemClock()
     bus = MemoryBus()
-    switch = SimSwitch()
+    sip = build_sip(settings, sessionmaker) if settings.telephony == "sip" else None
+    switch: SimSwitch | SipSwitch = sip.switch if sip is not None else SimSwitch()
+    centers = CenterService(clock, bus, switch, SqlRecorder(sessionmaker))
+    if sip is not None:
+        sip.connect(centers)
+    sla = SlaService(sessionmaker, clock, bus)
+    workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
     container = Container(
         settings=settings,
         engine=engine,
@@ -122,11 +150,17 @@ async def build_container(
         clock=clock,
         bus=bus,
         switch=switch,
-        centers=CenterService(clock, bus, switch, SqlRecorder(sessionmaker)),
+        sip=sip,
+        centers=centers,
         screen_pop=ScreenPopBuilder(sessionmaker),
+        sla=sla,
+        workorders=workorders,
+        call_orders=CallOrders(sessionmaker, workorders, centers),
     )
     container.metrics.register(CenterCollector(container.centers))
     container.centers.offer_hooks.append(container.screen_pop.for_offer)
+    container.centers.dispatch_hooks.append(container.call_orders.on_events)
+    container.screen_pop.sections.append(screen_pop_section)
     try:
         await container.start()
     except BaseException:

@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     default_tenant: str = "default"
     # "fast" makes argon2 cheap; only for tests, where hundreds of hashes would cost seconds.
     password_hashing: Literal["standard", "fast"] = "standard"
+    # -- the SIP switch (telephony = "sip"); see docs/adr/0003-sip-softswitch.md
+    sip_host: str = "127.0.0.1"
+    sip_port: int = Field(default=5060, ge=0, le=65535)  # 0: any free port (tests)
+    sip_public_host: str = ""  # what SDP/Contact say when sip_host is 0.0.0.0
+    sip_realm: str = "helpline"
+    # trunks (and, by default, softphones on this machine) may call in without digest auth
+    sip_trusted_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    # the numbers callers dial -> the tenant that owns them (IVR flows can add more)
+    sip_inbound_numbers: dict[str, str] = Field(default_factory=lambda: {"100": "default"})
+    sip_trunk: str = ""  # reserved: host[:port] of the carrier for dial-out (not used yet, ADR 0003)
+    sip_caller_id: str = ""  # the number outbound calls present
+    rtp_port_min: int = Field(default=20000, ge=1024, le=65534)
+    rtp_port_max: int = Field(default=20999, ge=1025, le=65535)
+    recordings_dir: str = ""  # "" = <data_dir>/recordings
+    prompts_dir: str = ""  # "" = <data_dir>/prompts
 
     @field_validator("log_level")
     @classmethod

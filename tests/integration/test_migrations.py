@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from helpline.adapters.db.base import Base
 from helpline.adapters.db.engine import make_sync_engine
+from helpline.adapters.db.fulltext import include_object
 from helpline.adapters.db.migrate import current_revision, downgrade, head_revision, upgrade
 
 
@@ -38,7 +39,8 @@ def test_models_match_the_migrations(database_url: str) -> None:
     engine = make_sync_engine(database_url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": include_object}
+            context = MigrationContext.configure(conn, opts=opts)
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

@@ -26,13 +26,17 @@ from helpline.domain.events import (
     CallExitedQueue,
     CallHeld,
     CallOffered,
+    CallOfferEnded,
     CallRetrieved,
+    CallTransferred,
     Event,
     SupervisorJoined,
+    SupervisorLeft,
 )
 
 Action = Callable[[ContactCenter, float], list[Event]]
 OfferHook = Callable[[CallOffered, Call | None], Awaitable[list[Event]]]
+DispatchHook = Callable[[Sequence[Event]], None]
 log = structlog.get_logger("helpline.center")
 
 
@@ -50,6 +54,9 @@ class CenterService:
         self._task: asyncio.Task[None] | None = None
         # run after an offer is published, outside the lock (e.g. the screen pop)
         self.offer_hooks: list[OfferHook] = []
+        # run after every batch is recorded and published, inside the lock so that they can
+        # read the live calls; they must not block (queue the work, e.g. work orders per call)
+        self.dispatch_hooks: list[DispatchHook] = []
         self._pending: set[asyncio.Task[None]] = set()
 
     def center(self, tenant_id: str) -> ContactCenter:
@@ -94,6 +101,11 @@ class CenterService:
                 task = asyncio.create_task(self._after_offer(event, call))
                 self._pending.add(task)
                 task.add_done_callback(self._pending.discard)
+        for dispatch_hook in self.dispatch_hooks:
+            try:
+                dispatch_hook(events)
+            except Exception:  # a failing listener must not disturb the calls
+                log.exception("dispatch_hook_failed")
 
     async def _after_offer(self, event: CallOffered, call: Call | None) -> None:
         for hook in self.offer_hooks:
@@ -121,6 +133,14 @@ class CenterService:
             await t.retrieve(tenant, event.call_id, event.agent_id)
         elif isinstance(event, SupervisorJoined):
             await t.monitor(tenant, event.call_id, event.supervisor_id, event.mode)
+        elif isinstance(event, CallTransferred) and event.flow == "blind" and event.to_number is None:
+            await t.release_agent(tenant, event.call_id, event.from_agent_id)
+        elif isinstance(event, CallOfferEnded):
+            await t.cancel_ring(tenant, event.call_id, event.agent_id)
+        elif isinstance(event, SupervisorLeft):
+            await t.unmonitor(tenant, event.call_id, event.supervisor_id)
+        elif isinstance(event, CallEnded) and event.ended_by == "agent" and event.agent_id:
+            await t.survey(tenant, event.call_id)  # the caller stays to rate the call
         elif isinstance(event, CallEnded | CallAbandoned) or (
             isinstance(event, CallExitedQueue) and event.action == "hangup"
         ):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.tables import Tenant
-from helpline.app import acd_config, users
+from helpline.app import acd_config, ivr_flows, sip_accounts, users
 from helpline.app.center_service import CenterService
 from helpline.app.security import Passwords
 from helpline.domain.errors import NotFound
@@ -92,6 +92,13 @@ async def load_demo(session: AsyncSession, service: CenterService, passwords: Pa
             await acd_config.save_agent(session, service, tenant_id, user.id,
                                         {"extension": demo.extension, "skills": demo.skills,
                                          "queues": demo.queues}, create=True)
+        if demo.extension:  # a SIP phone per seat: user = extension, password = the login's
+            sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
+            await sip_accounts.set_account(session, None, tenant_id, user.id, password=demo.password,
+                                           username=sip_user)
+    # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
+    await ivr_flows.save_flow(session, None, tenant_id, "default",
+                              {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW})
     tenant.settings = {**(tenant.settings or {}), "demo_loaded": True}
     await session.flush()
     return True

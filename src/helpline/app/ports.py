@@ -45,6 +45,21 @@ class Telephony(Protocol):
 
     async def hangup(self, tenant_id: str, call_id: str) -> None: ...
 
+    async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        """Stop ringing one agent: the ACD moved the offer on (timeout, reject, answered elsewhere)."""
+        ...
+
+    async def unmonitor(self, tenant_id: str, call_id: str, supervisor_id: str) -> None: ...
+
+    async def survey(self, tenant_id: str, call_id: str) -> None:
+        """The agent ended an answered call: the caller may rate it (NORMS §6), then the
+        switch hangs up. A switch without a survey just hangs up."""
+        ...
+
+    async def release_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        """The agent transferred the call away (blind): their line goes, the caller waits."""
+        ...
+
 
 class EventRecorder(Protocol):
     """Persists events (agent state log, call records) before they are published."""

@@ -23,6 +23,14 @@ def serve(
     structlog.get_logger("helpline.serve").info(
         "listening", url=f"http://{bind_host}:{bind_port}", docs=f"http://{bind_host}:{bind_port}/docs"
     )
+    if settings.telephony == "sip":  # the switch starts with the app; say where phones find it
+        structlog.get_logger("helpline.serve").info(
+            "sip_listening",
+            sip=f"sip:{settings.sip_host}:{settings.sip_port}",
+            transports="udp,tcp",
+            numbers=sorted(settings.sip_inbound_numbers),
+            rtp=f"{settings.rtp_port_min}-{settings.rtp_port_max}",
+        )
     uvicorn.run(
         "helpline.web.app:create_app",
         factory=True,

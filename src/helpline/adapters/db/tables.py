@@ -53,4 +53,11 @@ class User(TenantScoped, Base):
 
 
 # Tables of other concerns live in their own modules; importing them here registers them.
-from helpline.adapters.db import acd_tables, customer_tables  # noqa: E402, F401
+from helpline.adapters.db import (  # noqa: E402, F401
+    acd_tables,
+    customer_tables,
+    kb_tables,
+    search_tables,
+    sip_tables,
+    workorder_tables,
+)

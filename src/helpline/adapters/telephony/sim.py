@@ -58,3 +58,27 @@ class SimSwitch:
         line.ringing.clear()
         line.log.append("hangup")
         self.lines.pop((tenant_id, call_id), None)
+
+    async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        line = self.lines.get((tenant_id, call_id))
+        if line is not None:
+            line.ringing.discard(agent_id)
+            line.log.append(f"cancel ring {agent_id}")
+
+    async def unmonitor(self, tenant_id: str, call_id: str, supervisor_id: str) -> None:
+        line = self.lines.get((tenant_id, call_id))
+        if line is not None:
+            line.monitors.pop(supervisor_id, None)
+            line.log.append(f"unmonitor {supervisor_id}")
+
+    async def survey(self, tenant_id: str, call_id: str) -> None:
+        """No caller to ask on imaginary lines: the call just ends (rate it through the API)."""
+        self.line(tenant_id, call_id).log.append("survey")
+        await self.hangup(tenant_id, call_id)
+
+    async def release_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        line = self.lines.get((tenant_id, call_id))
+        if line is not None:
+            if line.bridged_to == agent_id:
+                line.bridged_to = None
+            line.log.append(f"release {agent_id}")

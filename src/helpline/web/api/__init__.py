@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from helpline.web.api import agents, auth, calls, customers, events_ws, queues, users
+from helpline.web.api import (
+    agents,
+    auth,
+    calls,
+    customers,
+    events_ws,
+    ivr,
+    knowledge,
+    queues,
+    reports,
+    telephony,
+    users,
+    workorder_admin,
+    workorders,
+)
 
 routers: list[APIRouter] = [
     auth.router,
@@ -14,4 +28,10 @@ routers: list[APIRouter] = [
     calls.router,
     customers.router,
     events_ws.router,
+    workorders.router,
+    workorder_admin.router,
+    telephony.router,
+    ivr.router,
+    reports.router,
+    knowledge.router,
 ]

@@ -26,6 +26,8 @@ def visible(event: dict[str, Any], actor: Principal) -> bool:
     if event.get("topic") == "queue":
         return True
     mine = actor.user_id
+    if event.get("topic") in ("workorder", "sla"):  # the order's owner, holder(s) and previous holder
+        return mine in (event.get("owner_id"), event.get("assignee_id")) or mine in event.get("audience", ())
     return mine in (event.get("agent_id"), event.get("from_agent_id"), event.get("to_agent_id")) \
         or mine in event.get("agent_ids", ())
 

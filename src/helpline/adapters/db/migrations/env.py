@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from helpline.adapters.db import tables  # noqa: F401  (registers every table on Base.metadata)
 from helpline.adapters.db.base import Base
 from helpline.adapters.db.engine import make_sync_engine
+from helpline.adapters.db.fulltext import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 
 import structlog
 
+from helpline.adapters.telephony.sip.caller import CallerServices
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
 from helpline.adapters.telephony.sip.conference import SUPERVISOR_MODES
 from helpline.adapters.telephony.sip.config import SipConfig
@@ -57,9 +59,10 @@ class CallSummary:
     relayed: dict[str, int]  # packets bridged "to_agent" and "to_caller"
     heard: dict[str, int]  # frames conferences mixed, "listener<speaker"
     recordings: tuple[Path, ...]
+    recording_seconds: float = 0.0
 
 
-class B2bua:
+class B2bua(CallerServices):
     def __init__(self, config: SipConfig, ua: UserAgent, registrar: Registrar, pool: PortPool,
                  listener: SwitchListener, extension_of: ExtensionOf, ivr: IvrFlow,
                  hold_music: Pcm) -> None:
@@ -72,8 +75,11 @@ class B2bua:
         self.ivr = ivr
         self.hold_music = hold_music
         self.dialer = Dialer(config, ua, registrar, pool)
+        self.survey_flow: IvrFlow | None = None  # what the caller hears after the agent hangs up
         self.calls: dict[str, SwitchCall] = {}
         self.history: deque[CallSummary] = deque(maxlen=100)
+        # told of every finished call (the platform links the recording to the call record)
+        self.on_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         ua.on_leg_released = lambda leg: pool.release(leg.rtp)
 
@@ -124,11 +130,12 @@ class B2bua:
         leg.call_id = call_id
         self.calls[call_id] = call
         if self.config.recording_dir:
-            call.record(leg, self.config.recording_dir, "caller")
+            call.record(recording_path(self.config.recording_dir, tenant_id, call_id))
         leg.answer()
 
     def _start_ivr(self, call: SwitchCall) -> None:
-        session = IvrSession(call.caller_leg.rtp, caller=call.caller, callee=call.callee)
+        session = IvrSession(call.caller_leg.rtp, caller=call.caller, callee=call.callee,
+                             tenant_id=call.tenant_id, call_id=call.call_id)
         call.ivr = session
         call.caller_leg.rtp.on_dtmf = lambda digit: self.leg_dtmf(call.caller_leg, digit)
 
@@ -142,7 +149,8 @@ class B2bua:
             call.handed_over = True
             call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
             self._notify(self.listener.call_arrived(InboundCall(
-                call.tenant_id, call.call_id, call.caller, call.callee, digits, call.source)))
+                call.tenant_id, call.call_id, call.caller, call.callee, digits, call.source,
+                dict(session.route))))
 
         call.spawn(run())
 
@@ -277,7 +285,9 @@ class B2bua:
         self.history.append(CallSummary(call.tenant_id, call.call_id, call.caller, call.callee,
                                         call.digits, tuple(p for p, _ in call.placed),
                                         call.last_bridged, rtp, dict(call.relayed), dict(call.heard),
-                                        tuple(call.recordings)))
+                                        tuple(call.recordings), call.recording_seconds))
+        if self.on_ended is not None:
+            self.spawn(self.on_ended(self.history[-1]), "call_ended_hook_failed")
 
     async def close(self) -> None:
         for call in list(self.calls.values()):
@@ -373,6 +383,13 @@ class B2bua:
             call.ivr.dtmf(digit)
         elif call.handed_over:
             self._notify(self.listener.digit(call.tenant_id, call.call_id, digit))
+
+
+def recording_path(directory: str, tenant_id: str, call_id: str) -> Path:
+    """``<dir>/<tenant>/<yyyy-mm-dd>/<call id>.wav``: a folder per tenant (a hosted center's
+    tenants never share one) and per day (so old recordings are easy to archive)."""
+    tenant = "".join(c if c.isalnum() or c in "-_" else "_" for c in tenant_id) or "_"
+    return Path(directory) / tenant / time.strftime("%Y-%m-%d", time.gmtime()) / f"{call_id}.wav"
 
 
 def _user(address: NameAddr) -> str:

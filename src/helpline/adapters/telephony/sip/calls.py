@@ -20,7 +20,7 @@ from helpline.adapters.telephony.sip import g711
 from helpline.adapters.telephony.sip.conference import Conference
 from helpline.adapters.telephony.sip.ivr import IvrSession
 from helpline.adapters.telephony.sip.leg import Leg, LegState
-from helpline.adapters.telephony.sip.media import WavRecorder
+from helpline.adapters.telephony.sip.recording import CallRecorder, Track
 from helpline.adapters.telephony.sip.rtp import DtmfEvent, RtpPacket, RtpSession
 
 
@@ -29,6 +29,7 @@ class CallPhase(StrEnum):
     QUEUED = "queued"  # handed to the ACD; music on hold until an agent is bridged
     BRIDGED = "bridged"
     HELD = "held"
+    SURVEY = "survey"  # the agent hung up; the caller rates the call
     ENDED = "ended"
 
 
@@ -82,8 +83,9 @@ class SwitchCall:
         self.supervisor_modes: dict[str, str] = {}
         self.conference: Conference | None = None
         self.heard: Counter[str] = Counter()  # what the conferences mixed, "listener<speaker"
-        self._recorders: dict[int, WavRecorder] = {}
+        self.recorder: CallRecorder | None = None
         self.recordings: list[Path] = []
+        self.recording_seconds = 0.0
         self._media: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -110,15 +112,24 @@ class SwitchCall:
 
     # -- media wiring -------------------------------------------------------------------------
 
-    def record(self, leg: Leg, directory: str, name: str) -> None:
-        path = Path(directory) / f"{self.call_id}-{name}.wav"
-        self._recorders[id(leg)] = WavRecorder(path)
+    def record(self, path: Path) -> None:
+        """Record the call to ``path``: one mixed WAV of the caller and, as each is wired,
+        the agents and any supervisor the caller can hear."""
+        self.recorder = CallRecorder(path)
         self.recordings.append(path)
-        self.wire(leg, None)
+        self.wire(self.caller_leg, None)
+
+    def _track(self, leg: Leg) -> Track | None:
+        if self.recorder is None:
+            return None
+        if leg.role == "supervisor" and self.supervisor_modes.get(leg.agent_id or "") not in (
+                "barge", "intercept"):
+            return None  # a listening or whispering supervisor is not part of the conversation
+        return self.recorder.track(leg.agent_id or "caller")
 
     def wire(self, leg: Leg, relay: Relay | None) -> None:
         """What happens to the audio ``leg`` receives: recorded, and relayed if ``relay``."""
-        recorder = self._recorders.get(id(leg))
+        recorder = self._track(leg)
 
         def on_packet(packet: RtpPacket) -> None:
             plan = leg.plan
@@ -196,6 +207,6 @@ class SwitchCall:
             if task is not asyncio.current_task():
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        for recorder in self._recorders.values():
-            recorder.close()
-        self._recorders.clear()
+        if self.recorder is not None:
+            self.recording_seconds = self.recorder.close()
+            self.recorder = None

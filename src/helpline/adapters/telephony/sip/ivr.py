@@ -1,22 +1,28 @@
 """The caller's first minute: prompts and digit collection on an answered leg.
 
 :class:`IvrSession` is what an IVR flow works with (play a prompt with barge-in, collect
-digits with a first-digit and an inter-digit timeout, a terminator). A flow is any
-``async (IvrSession) -> str`` returning the caller's choice; :func:`menu` is the built-in
-one (one prompt, up to N digits). A richer flow engine (menus, self-service look-ups,
-voicemail) can be plugged in as another such function.
+digits with a first-digit and an inter-digit timeout, a terminator, recording a message).
+A flow is any ``async (IvrSession) -> str`` returning the caller's choice; :func:`menu` is
+the built-in one (one prompt, up to N digits). Richer flows (the platform's flow engine,
+``helpline.app.ivr_runner``) are other such functions: they also fill in
+:attr:`IvrSession.route`, which the switch hands to the ACD with the call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from helpline.adapters.telephony.sip import g711
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.media import play
-from helpline.adapters.telephony.sip.rtp import RtpSession
+from helpline.adapters.telephony.sip.recording import CallRecorder
+from helpline.adapters.telephony.sip.rtp import RtpPacket, RtpSession
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,16 @@ class MenuConfig:
 
 
 class IvrSession:
-    def __init__(self, rtp: RtpSession, *, caller: str, callee: str) -> None:
+    def __init__(self, rtp: RtpSession, *, caller: str, callee: str, tenant_id: str = "",
+                 call_id: str = "") -> None:
         self.rtp = rtp
         self.caller = caller
         self.callee = callee
+        self.tenant_id = tenant_id
+        self.call_id = call_id
+        # what the flow decided, for the ACD: queue, priority, skills, data, or an action
+        # (hangup, voicemail, callback) that ends the call without an agent
+        self.route: dict[str, Any] = {}
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self._player: asyncio.Task[None] | None = None
 
@@ -82,6 +94,38 @@ class IvrSession:
             collected += pending
             pending = None
         return collected
+
+
+    async def record(self, path: str | Path, max_seconds: float, stop_digits: str = "#") -> float:
+        """Record what the caller says to a WAV (voicemail) until ``max_seconds`` or a key in
+        ``stop_digits``; -> seconds recorded. What the call already does with the caller's
+        audio (the call recording) goes on."""
+        recorder = CallRecorder(path)  # on the clock: a silent caller still leaves a message
+        track = recorder.track("caller")
+        previous = self.rtp.on_packet
+
+        def on_packet(packet: RtpPacket) -> None:
+            if previous is not None:
+                previous(packet)
+            plan = self.rtp.plan
+            if plan is not None and packet.pt == plan.pt and packet.payload:
+                track.write(g711.decode(packet.payload, plan.codec))
+
+        self.rtp.on_packet = on_packet
+        deadline = time.monotonic() + max_seconds
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    digit = await asyncio.wait_for(self.digits.get(), left)
+                except TimeoutError:
+                    break
+                if digit in stop_digits:
+                    break
+        finally:
+            if self.rtp.on_packet is on_packet:
+                self.rtp.on_packet = previous
+            seconds = recorder.close()
+        return seconds
 
 
 IvrFlow = Callable[[IvrSession], Awaitable[str]]

@@ -3,8 +3,8 @@ parties that hang up. The lead connects an implementation to the live contact ce
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,9 @@ class InboundCall:
     callee: str  # the number dialled
     digits: str  # what the caller chose in the IVR ("" when nothing)
     source: str  # where the call came from (trunk or phone address)
+    # what the IVR flow decided (queue, priority, skills, data, or an action such as
+    # "hangup", "voicemail", "callback"); empty with the built-in one-prompt menu
+    route: dict[str, Any] = field(default_factory=dict)
 
 
 class SwitchListener(Protocol):

@@ -17,7 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ import structlog
 
 from helpline.adapters.telephony.sip.address import Address
 from helpline.adapters.telephony.sip.auth import DigestAuth, FailureThrottle, Verdict
-from helpline.adapters.telephony.sip.b2bua import B2bua
+from helpline.adapters.telephony.sip.b2bua import B2bua, CallSummary
 from helpline.adapters.telephony.sip.calls import SwitchCall
 from helpline.adapters.telephony.sip.config import SipConfig, demo_config
 from helpline.adapters.telephony.sip.errors import SipParseError
+from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.ivr import IvrFlow, MenuConfig, menu
 from helpline.adapters.telephony.sip.listener import InboundCall, NullListener, SwitchListener
 from helpline.adapters.telephony.sip.media import demo_hold_music, demo_prompt, load_wav
@@ -45,11 +46,15 @@ log = structlog.get_logger("helpline.sip")
 class SipSwitch:
     """The SIP switch. ``listener`` hears about calls and phones (the ACD); ``extension_of``
     maps (tenant, agent id) to the agent's extension (identity by default); ``ivr`` is the
-    flow callers go through first (a one-prompt menu by default)."""
+    flow callers go through first (a one-prompt menu by default); ``survey`` is what a caller
+    hears after the agent hangs up (no survey: the call just ends); ``on_call_ended`` hears
+    of every finished call (its recording, for the call record)."""
 
     def __init__(self, config: SipConfig, *, listener: SwitchListener | None = None,
                  extension_of: Callable[[str, str], str | None] | None = None,
-                 ivr: IvrFlow | None = None, clock: Callable[[], float] = time.time) -> None:
+                 ivr: IvrFlow | None = None, clock: Callable[[], float] = time.time,
+                 survey: IvrFlow | None = None,
+                 on_call_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None) -> None:
         self.config = config
         self._listener: SwitchListener = listener or NullListener()
         self.extension_of = extension_of or (lambda tenant_id, agent_id: agent_id)
@@ -63,6 +68,8 @@ class SipSwitch:
         self.hold_music = load_wav(config.hold_music_wav) if config.hold_music_wav else demo_hold_music()
         self._ivr = ivr or menu(MenuConfig(self.prompt, max_digits=config.ivr_max_digits,
                                            first_timeout=config.ivr_timeout))
+        self.survey_flow = survey
+        self.on_call_ended = on_call_ended
         self.transport: SipTransport | None = None
         self.ua: UserAgent | None = None
         self.b2bua: B2bua | None = None
@@ -84,6 +91,8 @@ class SipSwitch:
         pool = PortPool(*config.rtp_port_range)
         self.b2bua = B2bua(config, ua, self.registrar, pool, self._listener, self.extension_of,
                            self._ivr, self.hold_music)
+        self.b2bua.survey_flow = self.survey_flow
+        self.b2bua.on_ended = self.on_call_ended
         log.info("sip_listening", host=config.host, port=transport.port, tcp=config.tcp)
 
     async def stop(self) -> None:
@@ -230,13 +239,32 @@ class SipSwitch:
         if self.b2bua is not None:
             await self.b2bua.hangup(tenant_id, call_id)
 
+    async def survey(self, tenant_id: str, call_id: str) -> None:
+        """The agent ended the call: the caller rates it (when a survey is set), then hangs up."""
+        if self.b2bua is not None:
+            await self.b2bua.survey(tenant_id, call_id)
+
+    async def take_over(self, tenant_id: str, call_id: str, flow: IvrFlow) -> bool:
+        """Run ``flow`` with the caller alone (agents dropped), then hang up (voicemail or a
+        callback confirmation after the queue gave up on the call)."""
+        return self.b2bua is not None and await self.b2bua.take_over(tenant_id, call_id, flow)
+
+    async def announce(self, tenant_id: str, call_id: str, pcm: Pcm) -> bool:
+        """Tell a waiting caller something (position, expected wait), then music again."""
+        return self.b2bua is not None and await self.b2bua.announce(tenant_id, call_id, pcm)
+
+    async def release_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None:
+        """The agent transferred the call away: their phone goes, the caller hears music."""
+        if self.b2bua is not None:
+            await self.b2bua.release_agent(tenant_id, call_id, agent_id)
+
     async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
-        """Not in the port yet: stop ringing one agent (the ACD's CallOfferEnded)."""
+        """Stop ringing one agent (the ACD's CallOfferEnded)."""
         if self.b2bua is not None:
             await self.b2bua.cancel_ring(tenant_id, call_id, agent_id)
 
     async def unmonitor(self, tenant_id: str, call_id: str, supervisor_id: str) -> None:
-        """Not in the port yet: the supervisor leaves (the ACD's SupervisorLeft)."""
+        """The supervisor leaves (the ACD's SupervisorLeft)."""
         if self.b2bua is not None:
             await self.b2bua.unmonitor(tenant_id, call_id, supervisor_id)
 

@@ -1,0 +1,405 @@
+"""The dialect-specific half of search: how each database finds a term inside a text.
+
+Chinese has no spaces, so both engines match **substrings** (停电 inside 小区停电三天了), not
+words, and both treat a query as words made of letters and digits (``words``):
+
+* SQLite: the FTS5 table ``search_fts`` (``tokenize='trigram'``), contentless and kept in sync
+  with ``search_documents`` by triggers. A term of 3+ characters is a phrase of trigrams. A
+  term of 1-2 characters has no trigram of its own: it becomes the OR of the indexed trigrams
+  that *start* with it (each column is indexed with two trailing spaces, so a term at the very
+  end still starts one), looked up in ``search_fts_terms``, the list of every trigram ever
+  indexed, which :func:`upsert_document` extends. (FTS5's own ``fts5vocab`` lists them too,
+  but reads every posting to count them: 50 ms for a word in half the documents.)
+* PostgreSQL: ``pg_trgm`` GIN on ``title || ' ' || body`` for 3+ characters (``LIKE``, or
+  ``ILIKE`` for terms with case); for 1-2 characters, a GIN index on ``grams``: every
+  character and character pair of the document, written by :func:`grams` when the document
+  is indexed. GIN finds *all* matches, which is too much work for a word in a third of the
+  documents, so :func:`pg_probe` first checks a sample of the newest documents and walks
+  them newest first instead when the query is that common.
+
+Each engine answers the probe of :func:`helpline.app.search.search_documents`: at most
+``limit`` matching ids, cheaply, whatever the number of matches.
+
+See docs/adr/0004-search.md for the measurements behind these choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.adapters.db.base import UTCDateTime
+from helpline.adapters.db.search_tables import SearchDocument, SearchField
+
+FTS_TABLE = "search_fts"
+PG_TEXT = "(search_documents.title || ' ' || search_documents.body)"
+"""The expression the PostgreSQL trigram index covers; queries must spell it exactly so."""
+PG_GRAMS = "string_to_array(search_documents.grams, ' ')"
+SHORT = 3
+"""Terms shorter than this have no trigram: they go through the term list (SQLite) or
+``grams`` (PostgreSQL)."""
+EXPAND_LIMIT = 256
+"""A 1-2 character term that starts more distinct trigrams than this is too common to
+expand; SQLite then checks it row by row on the candidates the other terms found."""
+
+SQLITE_FTS_REBUILD = (
+    f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
+    "SELECT id, title || '  ', body || '  ' FROM search_documents"
+)
+"""Refill the (emptied) FTS5 table from ``search_documents``: for bulk loads and repairs."""
+TERMS_TABLE = "search_fts_terms"
+SQLITE_TERMS_REBUILD = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_fts_vocab USING fts5vocab(main, {FTS_TABLE}, 'row')",
+    f"INSERT OR IGNORE INTO {TERMS_TABLE} (term) SELECT term FROM temp.search_fts_vocab",
+    "DROP TABLE temp.search_fts_vocab",
+)
+"""Refill the term list from the FTS index itself (after a bulk load that bypassed
+:func:`upsert_document`): slow, as it reads every posting, but complete."""
+Condition = ColumnElement[bool] | TextClause
+RAW_INDEXES = frozenset({"ix_search_documents_trgm", "ix_search_documents_grams"})
+
+
+def words(text: str) -> list[str]:
+    """The runs of letters and digits of ``text``, lower-cased: what a query is made of.
+
+    Punctuation and spaces separate words on both engines, so that 小区，停电 means the two
+    words 小区 and 停电 and a term never needs to match across a comma.
+    """
+    found: list[str] = []
+    start = -1
+    lowered = text.lower()
+    for i, char in enumerate(lowered):
+        if char.isalnum():
+            if start < 0:
+                start = i
+        elif start >= 0:
+            found.append(lowered[start:i])
+            start = -1
+    if start >= 0:
+        found.append(lowered[start:])
+    return found
+
+
+def trigrams(title: str, body: str) -> set[str]:
+    """The trigrams SQLite's FTS5 table indexes for a document (columns padded as the
+    triggers pad them), for the term list that 1-2 character terms are expanded from."""
+    found: set[str] = set()
+    for part in (title, body):
+        padded = (part + "  ").lower()
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def grams(title: str, body: str) -> str:
+    """Every character and pair of adjacent characters inside the words of a document,
+    space-separated and sorted (PostgreSQL's index for 1-2 character terms)."""
+    found: set[str] = set()
+    for word in words(title) + words(body):
+        found.update(word)
+        found.update(word[i : i + 2] for i in range(len(word) - 1))
+    return " ".join(sorted(found))
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic filter: the FTS5 tables, the ``grams`` column and the raw GIN indexes are made by
+    the migration's SQL, not by the models, so model comparisons leave them out."""
+    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+        return False
+    if type_ == "index" and name in RAW_INDEXES:
+        return False
+    table = getattr(obj, "table", None)
+    return not (type_ == "column" and name == "grams" and getattr(table, "name", "") == "search_documents")
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+_PG_UPSERT = text(
+    "INSERT INTO search_documents (tenant_id, kind, ref_id, title, body, fields, updated_at, grams) "
+    "VALUES (:tenant_id, :kind, :ref_id, :title, :body, :fields, :updated_at, :grams) "
+    "ON CONFLICT (tenant_id, kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
+    "fields = excluded.fields, updated_at = excluded.updated_at, grams = excluded.grams RETURNING id"
+).bindparams(bindparam("fields", type_=JSON), bindparam("updated_at", type_=UTCDateTime()))
+_SQLITE_UPSERT = text(
+    "INSERT INTO search_documents (tenant_id, kind, ref_id, title, body, fields, updated_at) "
+    "VALUES (:tenant_id, :kind, :ref_id, :title, :body, :fields, :updated_at) "
+    "ON CONFLICT (tenant_id, kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
+    "fields = excluded.fields, updated_at = excluded.updated_at RETURNING id"
+).bindparams(bindparam("fields", type_=JSON), bindparam("updated_at", type_=UTCDateTime()))
+
+
+async def upsert_document(session: AsyncSession, values: dict[str, Any]) -> int:
+    """Insert or replace one document row; the database's own machinery (triggers on SQLite,
+    index maintenance on PostgreSQL) updates the text index. On SQLite the trigrams go to
+    the term list too. Returns the row id."""
+    if session.get_bind().dialect.name == "postgresql":
+        params = {**values, "grams": grams(values["title"], values["body"])}
+        return int((await session.execute(_PG_UPSERT, params)).scalar_one())
+    doc_id = int((await session.execute(_SQLITE_UPSERT, values)).scalar_one())
+    new_terms = [{"term": term} for term in trigrams(values["title"], values["body"])]
+    if new_terms:
+        await session.execute(text(f"INSERT OR IGNORE INTO {TERMS_TABLE} (term) VALUES (:term)"), new_terms)
+    return doc_id
+
+
+# ---- fields -----------------------------------------------------------------------------
+
+_docs = SearchDocument.__table__
+
+
+def field_match(tenant_id: str, kind: str, name: str, value: str) -> ColumnElement[bool]:
+    return and_(
+        SearchField.tenant_id == tenant_id,
+        SearchField.kind == kind,
+        SearchField.name == name,
+        SearchField.value == value,
+    )
+
+
+async def field_conditions(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: str,
+    fields: dict[str, str],
+    *,
+    lead: int = 0,
+    doc_id: ColumnElement[int] = _docs.c.id,
+) -> tuple[list[Condition], bool]:
+    """One condition per field, and whether one of them leads the plan. With ``lead``, a
+    field value held by at most that many documents becomes ``IN``: its index finds them.
+    Other values are ``EXISTS``, an index probe per document that something else found."""
+    conditions: list[Condition] = []
+    leads = False
+    for name, value in fields.items():
+        match = field_match(tenant_id, kind, name, value)
+        capped = select(SearchField.id).where(match).limit(lead + 1).subquery()
+        if (
+            lead
+            and int((await session.execute(select(func.count()).select_from(capped))).scalar_one()) <= lead
+        ):
+            conditions.append(doc_id.in_(select(SearchField.doc_id).where(match)))
+            leads = True
+        else:
+            conditions.append(exists().where(match, SearchField.doc_id == doc_id))
+    return conditions, leads
+
+
+# ---- SQLite -------------------------------------------------------------------------------
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+async def _sqlite_match(session: AsyncSession, terms: list[str]) -> tuple[str | None, list[str]]:
+    """The FTS5 MATCH expression for ``terms`` and the terms too common to expand. ``""``
+    when a term occurs nowhere; ``None`` when there are no terms to match."""
+    parts: list[str] = []
+    unexpanded: list[str] = []
+    for term in terms:
+        if len(term) >= SHORT:
+            parts.append(_phrase(term))
+            continue
+        found = (
+            await session.scalars(
+                text(f"SELECT term FROM {TERMS_TABLE} WHERE term >= :lo AND term < :hi LIMIT :n"),
+                {"lo": term, "hi": term + "\U0010ffff", "n": EXPAND_LIMIT + 1},
+            )
+        ).all()
+        if not found:
+            return "", []
+        if len(found) > EXPAND_LIMIT:
+            unexpanded.append(term)
+        else:
+            parts.append("(" + " OR ".join(_phrase(t) for t in found) + ")")
+    return (" AND ".join(parts) or None), unexpanded
+
+
+def _sqlite_scope(tenant_id: str, kind: str, *, lead: bool) -> list[Condition]:
+    """The tenant and kind conditions. ``lead=False`` hides them from the index (unary ``+``)
+    so that the FTS table or a field list leads: SQLite keeps no statistics and would
+    otherwise walk every document of the tenant's kind."""
+    plus = "" if lead else "+"
+    return [
+        text(f"{plus}search_documents.tenant_id = :scope_tenant").bindparams(scope_tenant=tenant_id),
+        text(f"{plus}search_documents.kind = :scope_kind").bindparams(scope_kind=kind),
+    ]
+
+
+async def sqlite_probe(
+    session: AsyncSession, tenant_id: str, kind: str, terms: list[str], fields: dict[str, str], limit: int
+) -> list[int] | None:
+    """Up to ``limit`` matching ids, newest first (None: a term occurs nowhere). The FTS
+    table streams its matches in rowid order, so no list of all matches is ever built and a
+    word in half the documents costs no more than a rare one."""
+    match, unexpanded = await _sqlite_match(session, terms)
+    if match == "":
+        return None
+    checks: list[Condition] = [
+        or_(func.instr(func.lower(_docs.c.title), term) > 0, func.instr(func.lower(_docs.c.body), term) > 0)
+        for term in unexpanded
+    ]
+    if match:
+        conditions, _ = await field_conditions(session, tenant_id, kind, fields)
+        fts = table(FTS_TABLE, column("rowid"))
+        probe = (
+            select(_docs.c.id)
+            .select_from(fts.join(_docs, _docs.c.id == fts.c.rowid))
+            .where(text(f"{FTS_TABLE} MATCH :fts").bindparams(fts=match))
+            .where(*_sqlite_scope(tenant_id, kind, lead=False), *conditions, *checks)
+            .order_by(fts.c.rowid.desc())
+        )
+    else:
+        conditions, leads = await field_conditions(session, tenant_id, kind, fields, lead=limit - 1)
+        scope = _sqlite_scope(tenant_id, kind, lead=not leads)
+        probe = select(_docs.c.id).where(*scope, *conditions, *checks).order_by(_docs.c.id.desc())
+    return list((await session.scalars(probe.limit(limit))).all())
+
+
+# ---- PostgreSQL ---------------------------------------------------------------------------
+
+PG_SAMPLE, PG_COMMON = 300, 24
+"""The newest ``PG_SAMPLE`` documents are checked first; when ``PG_COMMON`` (8 %) or more of
+them match, the query is common and is answered by walking the newest documents."""
+PG_BITMAP_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "32MB"}
+"""Planner settings for the GIN probe; ``work_mem`` keeps a bitmap of 100,000 matches exact."""
+
+
+def _pg_checks(terms: list[str], title: ColumnElement[str], body: ColumnElement[str]) -> list[Condition]:
+    """Row-by-row tests no index serves. Chinese has no case, so its terms skip ``lower()``,
+    which copies the kilobyte of text it folds."""
+    checks: list[Condition] = []
+    for term in terms:
+        caseless = term == term.upper()
+        in_title, in_body = (title, body) if caseless else (func.lower(title), func.lower(body))
+        checks.append(or_(func.strpos(in_title, term) > 0, func.strpos(in_body, term) > 0))
+    return checks
+
+
+def _pg_indexed(terms: list[str]) -> list[Condition]:
+    """The GIN-served forms: ``LIKE`` (``ILIKE`` for terms with case) on the trigram index
+    for 3+ characters, ``grams`` for 1-2."""
+    conditions: list[Condition] = []
+    for i, term in enumerate(terms):
+        key = f"p{i}"
+        if len(term) >= SHORT:
+            like = "LIKE" if term == term.upper() else "ILIKE"
+            conditions.append(text(f"{PG_TEXT} {like} :{key}").bindparams(**{key: f"%{term}%"}))
+        else:
+            conditions.append(text(f"{PG_GRAMS} @> ARRAY[CAST(:{key} AS TEXT)]").bindparams(**{key: term}))
+    return conditions
+
+
+async def pg_probe(
+    session: AsyncSession, tenant_id: str, kind: str, terms: list[str], fields: dict[str, str], limit: int
+) -> tuple[list[int], bool]:
+    """Up to ``limit`` matching ids and whether they are newest first.
+
+    A GIN index finds all the matches of a term at about 0.3 µs each, a walk over the newest
+    documents checks each at about 2 µs: the first wins for rare terms, the second for
+    common ones (a word in half the documents would cost 150 ms the first way). A look at
+    the newest ``PG_SAMPLE`` documents tells which.
+    """
+    scope = [_docs.c.tenant_id == tenant_id, _docs.c.kind == kind]
+    if terms:
+        recent = select(_docs.c.id, _docs.c.title, _docs.c.body).where(*scope)
+        recent_sq = recent.order_by(_docs.c.id.desc()).limit(PG_SAMPLE).subquery("recent")
+        sampled, _ = await field_conditions(session, tenant_id, kind, fields, doc_id=recent_sq.c.id)
+        checks = _pg_checks(terms, recent_sq.c.title, recent_sq.c.body)
+        sample = select(func.count()).select_from(recent_sq).where(*checks, *sampled)
+        if int((await session.execute(sample)).scalar_one()) >= PG_COMMON:
+            return await pg_newest(session, tenant_id, kind, terms, fields, 0, limit), True
+    conditions, _ = await field_conditions(session, tenant_id, kind, fields, lead=limit - 1)
+    probe = select(_docs.c.id).where(*scope, *conditions, *_pg_indexed(terms)).limit(limit)
+    if not terms:
+        return list((await session.scalars(probe)).all()), False
+    return await _bitmap_only(session, probe), False
+
+
+async def _bitmap_only(session: AsyncSession, statement: Select[Any]) -> list[int]:
+    """Run ``statement`` with only bitmap scans allowed. The planner rates the text tests on
+    kilobyte rows as nearly free and, with a LIMIT, prefers a scan that runs them on thousands
+    of rows over the bitmap of the GIN index; the settings are put back afterwards."""
+    names = list(PG_BITMAP_ONLY)
+    current = text(", ".join(f"current_setting('{name}')" for name in names))
+    before = (await session.execute(select(current))).one()
+    await _pg_settings(session, PG_BITMAP_ONLY)
+    try:
+        return list((await session.scalars(statement)).all())
+    finally:
+        await _pg_settings(session, {name: str(value) for name, value in zip(names, before, strict=True)})
+
+
+async def _pg_settings(session: AsyncSession, settings: dict[str, str]) -> None:
+    """``SET LOCAL`` each setting (``set_config`` takes the values as parameters)."""
+    calls = ", ".join(f"set_config('{name}', :v{i}, true)" for i, name in enumerate(settings))
+    await session.execute(
+        text(f"SELECT {calls}"), {f"v{i}": value for i, value in enumerate(settings.values())}
+    )
+
+
+async def pg_newest(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: str,
+    terms: list[str],
+    fields: dict[str, str],
+    offset: int,
+    limit: int,
+    *,
+    probed: Sequence[int] = (),
+) -> list[int]:
+    """Matching ids, newest first. Either the (tenant, kind, id) index is walked backwards
+    with every row checked, which ends with the page, or all matches come from the GIN
+    indexes and are sorted. ``probed``, the ids the GIN probe found (the first matches in the
+    heap, so roughly those with the lowest ids), tells the density of matches, hence which
+    is cheaper."""
+    scope = [_docs.c.tenant_id == tenant_id, _docs.c.kind == kind]
+    if probed and max(probed) > 0:
+        density = len(probed) / max(probed)
+        last = int((await session.execute(select(func.max(_docs.c.id)))).scalar_one() or 0)
+        if (offset + limit) / density > density * last:  # walking would check more rows
+            conditions, _ = await field_conditions(session, tenant_id, kind, fields, lead=limit - 1)
+            matches = select(_docs.c.id).where(*scope, *conditions, *_pg_indexed(terms))
+            return await _bitmap_only(
+                session, matches.order_by(_docs.c.id.desc()).offset(offset).limit(limit)
+            )
+    conditions, _ = await field_conditions(session, tenant_id, kind, fields)
+    newest = select(_docs.c.id).where(*scope, *conditions, *_pg_checks(terms, _docs.c.title, _docs.c.body))
+    newest = newest.order_by(_docs.c.id.desc()).offset(offset).limit(limit)
+    return list((await session.scalars(newest)).all())
+
+
+# ---- relevance ----------------------------------------------------------------------------
+
+
+def hit_columns(
+    terms: list[str], title: ColumnElement[str], body: ColumnElement[str]
+) -> list[ColumnElement[int]]:
+    """Per term, how many characters its hits cover in the title and in the body (the length
+    lost by deleting them): two columns per term, for :func:`helpline.app.search.relevance`.
+    Cheap string functions, evaluated only on the rows a search returns."""
+    columns: list[ColumnElement[int]] = []
+    for i, term in enumerate(terms):
+        for name, field in (("t", title), ("b", body)):
+            folded = func.lower(field) if term != term.upper() else field  # Chinese has no case
+            columns.append(
+                (func.length(field) - func.length(func.replace(folded, term, ""))).label(f"{name}{i}")
+            )
+    return columns
