@@ -338,3 +338,37 @@ async def call_kpis(session: AsyncSession, tenant_id: str, span: Period) -> Repo
 
 
 __all__ = ["DIMENSIONS", "Period", "call_kpis", "orders_by", "period", "satisfaction", "sla_compliance"]
+
+
+async def overdue(session: AsyncSession, tenant_id: str, span: Period) -> Report:
+    """The overdue list: open deadlines past due (or breached), the most overdue first."""
+    from helpline.app import wo_queries
+
+    now = datetime.now(UTC).timestamp()
+    items = await wo_queries.due_clocks(session, tenant_id, now, overdue_only=True)
+    rows = [
+        {
+            "number": i["order"].get("number"),
+            "title": i["order"].get("title"),
+            "state": i["order"].get("state"),
+            "kind": i["clock"].get("kind"),
+            "due_at": i["clock"].get("due"),
+            "overdue_minutes": round(i["overdue_seconds"] / 60, 1),
+        }
+        for i in items
+    ]
+    rows.sort(key=lambda r: -r["overdue_minutes"])
+    return Report(
+        "overdue",
+        "超时工单 Overdue orders",
+        [
+            ("number", "工单号 Number"),
+            ("title", "标题 Title"),
+            ("state", "状态 State"),
+            ("kind", "时限 Deadline"),
+            ("due_at", "到期 Due"),
+            ("overdue_minutes", "超时(分) Overdue min"),
+        ],
+        rows,
+        {"as of": datetime.now(LOCAL).strftime("%Y-%m-%d %H:%M")},
+    )

@@ -21,6 +21,7 @@ BY_NAME: dict[str, Builder] = {
     "sla-compliance": reports.sla_compliance,
     "satisfaction": reports.satisfaction,
     "call-kpis": reports.call_kpis,
+    "overdue": reports.overdue,
 }
 
 
@@ -48,7 +49,7 @@ async def orders_by(
 
 @router.get("/{name}")
 async def standard_report(
-    name: Literal["sla-compliance", "satisfaction", "call-kpis"],
+    name: Literal["sla-compliance", "satisfaction", "call-kpis", "overdue"],
     actor: Leader,
     session: SessionDep,
     date_from: date | None = None,

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
-from helpline.adapters import tabular
 from helpline.adapters.attachments import MAX_ATTACHMENT
 from helpline.adapters.db.workorder_tables import WorkOrderAttachmentRow
+from helpline.adapters.report_render import Report, render
 from helpline.app import wo_queries, wo_store
 from helpline.app.wo_store import Stored
 from helpline.app.wo_views import order_view, summaries
@@ -324,7 +324,7 @@ async def calls_without_order(
     until: Annotated[datetime | None, Query(alias="to")] = None,
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
-    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx|html|pdf)$")] = "json",
 ) -> dict[str, Any] | Response:
     """NORMS §4.1: every call makes an order. Answered or missed calls that ended without one."""
     if format != "json":
@@ -339,12 +339,20 @@ async def calls_without_order(
     )
     if format == "json":
         return _page(total, page, items)
-    rows = [list(wo_queries.REPORT_COLUMNS), *([i[c] for c in wo_queries.REPORT_COLUMNS] for i in items)]
-    return Response(
-        tabular.write_table(format, rows, sheet="calls without order"),
-        media_type=tabular.MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="calls-without-order.{format}"'},
+    report = Report(
+        "calls-without-order",
+        "无工单来电 Calls without an order",
+        [(c, c) for c in wo_queries.REPORT_COLUMNS],
+        items,
+        {"from": since.isoformat() if since else "", "to": until.isoformat() if until else ""},
     )
+    data, media_type = render(report, format)
+    headers = (
+        {}
+        if format == "html"
+        else {"Content-Disposition": f'attachment; filename="calls-without-order.{format}"'}
+    )
+    return Response(data, media_type=media_type, headers=headers)
 
 
 @router.get("/reports/sla-events")
