@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpline.adapters.db import fulltext
+from helpline.adapters.db import fulltext, fulltext_pg
 from helpline.adapters.db.engine import make_engine, make_sessionmaker
 from helpline.app import search
 from helpline.domain.errors import Invalid
@@ -234,7 +234,7 @@ async def test_both_postgresql_strategies_give_the_same_answers(
 ) -> None:
     """PostgreSQL walks the newest documents for common terms and asks GIN for rare ones
     (decided on a sample); SQLite ignores the setting. The answers may not differ."""
-    monkeypatch.setattr(fulltext, "PG_COMMON", common_from)
+    monkeypatch.setattr(fulltext_pg, "PG_COMMON", common_from)
     monkeypatch.setattr(search, "MAX_RESULTS", 4)
     for i in range(6):
         await index(
@@ -258,8 +258,8 @@ async def test_postgresql_pages_broad_queries_either_way(
             pytest.skip("PostgreSQL only")
         ids = list((await session.scalars(text("SELECT id FROM search_documents ORDER BY id"))).all())
         for terms in (["停电"], ["outage"], ["停电", "outage"]):
-            walked = await fulltext.pg_newest(session, "default", "workorder", terms, {}, 1, 2)
-            sorted_ = await fulltext.pg_newest(
+            walked = await fulltext_pg.newest(session, "default", "workorder", terms, {}, 1, 2)
+            sorted_ = await fulltext_pg.newest(
                 session, "default", "workorder", terms, {}, 1, 2, probed=[10**9]
             )
             assert (

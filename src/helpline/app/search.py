@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.adapters.db import fulltext
+from helpline.adapters.db import fulltext, fulltext_pg
 from helpline.adapters.db.base import utcnow
 from helpline.adapters.db.search_tables import SearchDocument, SearchField
 from helpline.domain.errors import Invalid
@@ -108,7 +108,8 @@ async def remove_document(session: AsyncSession, tenant_id: str, kind: str, ref_
 
 
 async def _scored(session: AsyncSession, terms: list[str], ids: Sequence[int]) -> list[tuple[str, float]]:
-    """``(ref_id, score)`` of the documents ``ids``, in that order."""
+    """``(ref_id, score)`` of the documents ``ids``, in that order (one removed meanwhile by
+    another transaction is left out)."""
     if not ids:
         return []
     columns = [
@@ -117,8 +118,9 @@ async def _scored(session: AsyncSession, terms: list[str], ids: Sequence[int]) -
         func.length(_docs.c.body).label("body_length"),
         *fulltext.hit_columns(terms, _docs.c.title, _docs.c.body),
     ]
-    rows = {row[0]: row for row in await session.execute(select(*columns).where(_docs.c.id.in_(ids)))}
-    return [(rows[i][1], relevance(terms, rows[i][2:])) for i in ids]
+    chosen = select(*columns).where(fulltext.among(session, _docs.c.id, ids))
+    rows = {row[0]: row for row in await session.execute(chosen)}
+    return [(rows[i][1], relevance(terms, rows[i][2:])) for i in ids if i in rows]
 
 
 async def search_documents(
@@ -148,7 +150,7 @@ async def search_documents(
     postgres = session.get_bind().dialect.name == "postgresql"
     # At most MAX_RESULTS + 1 matches: enough to know the total or that there are more.
     if postgres:
-        ids, newest_first = await fulltext.pg_probe(session, tenant_id, kind, terms, fields, MAX_RESULTS + 1)
+        ids, newest_first = await fulltext_pg.probe(session, tenant_id, kind, terms, fields, MAX_RESULTS + 1)
     else:
         found = await fulltext.sqlite_probe(session, tenant_id, kind, terms, fields, MAX_RESULTS + 1)
         ids, newest_first = found or [], True
@@ -166,7 +168,7 @@ async def search_documents(
     if newest_first:
         page = ids[offset : offset + size]
     else:
-        page = await fulltext.pg_newest(session, tenant_id, kind, terms, fields, offset, size, probed=ids)
+        page = await fulltext_pg.newest(session, tenant_id, kind, terms, fields, offset, size, probed=ids)
     return MAX_RESULTS + 1, await _scored(session, terms, page)
 
 

@@ -11,11 +11,10 @@ words, and both treat a query as words made of letters and digits (``words``):
   indexed, which :func:`upsert_document` extends. (FTS5's own ``fts5vocab`` lists them too,
   but reads every posting to count them: 50 ms for a word in half the documents.)
 * PostgreSQL: ``pg_trgm`` GIN on ``title || ' ' || body`` for 3+ characters (``LIKE``, or
-  ``ILIKE`` for terms with case); for 1-2 characters, a GIN index on ``grams``: every
-  character and character pair of the document, written by :func:`grams` when the document
-  is indexed. GIN finds *all* matches, which is too much work for a word in a third of the
-  documents, so :func:`pg_probe` first checks a sample of the newest documents and walks
-  them newest first instead when the query is that common.
+  ``ILIKE`` for terms with case); for 1-2 characters, the same index's second column, the
+  array ``grams``: every character and character pair of the document's words, written by
+  :func:`grams` when the document is indexed. The queries are in
+  :mod:`helpline.adapters.db.fulltext_pg`.
 
 Each engine answers the probe of :func:`helpline.app.search.search_documents`: at most
 ``limit`` matching ids, cheaply, whatever the number of matches.
@@ -25,33 +24,35 @@ See docs/adr/0004-search.md for the measurements behind these choices.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    Select,
+    Integer,
+    Text,
     TextClause,
     and_,
+    any_,
     bindparam,
     column,
     exists,
     func,
+    literal_column,
     or_,
     select,
     table,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import ARRAY
 
 from helpline.adapters.db.base import UTCDateTime
 from helpline.adapters.db.search_tables import SearchDocument, SearchField
 
 FTS_TABLE = "search_fts"
-PG_TEXT = "(search_documents.title || ' ' || search_documents.body)"
-"""The expression the PostgreSQL trigram index covers; queries must spell it exactly so."""
-PG_GRAMS = "string_to_array(search_documents.grams, ' ')"
 SHORT = 3
 """Terms shorter than this have no trigram: they go through the term list (SQLite) or
 ``grams`` (PostgreSQL)."""
@@ -73,7 +74,7 @@ SQLITE_TERMS_REBUILD = (
 """Refill the term list from the FTS index itself (after a bulk load that bypassed
 :func:`upsert_document`): slow, as it reads every posting, but complete."""
 Condition = ColumnElement[bool] | TextClause
-RAW_INDEXES = frozenset({"ix_search_documents_trgm", "ix_search_documents_grams"})
+RAW_INDEXES = frozenset({"ix_search_documents_text"})
 
 
 def words(text: str) -> list[str]:
@@ -107,14 +108,14 @@ def trigrams(title: str, body: str) -> set[str]:
     return found
 
 
-def grams(title: str, body: str) -> str:
+def grams(title: str, body: str) -> list[str]:
     """Every character and pair of adjacent characters inside the words of a document,
-    space-separated and sorted (PostgreSQL's index for 1-2 character terms)."""
+    sorted (PostgreSQL's index for 1-2 character terms)."""
     found: set[str] = set()
     for word in words(title) + words(body):
         found.update(word)
         found.update(word[i : i + 2] for i in range(len(word) - 1))
-    return " ".join(sorted(found))
+    return sorted(found)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -135,7 +136,11 @@ _PG_UPSERT = text(
     "VALUES (:tenant_id, :kind, :ref_id, :title, :body, :fields, :updated_at, :grams) "
     "ON CONFLICT (tenant_id, kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
     "fields = excluded.fields, updated_at = excluded.updated_at, grams = excluded.grams RETURNING id"
-).bindparams(bindparam("fields", type_=JSON), bindparam("updated_at", type_=UTCDateTime()))
+).bindparams(
+    bindparam("fields", type_=JSON),
+    bindparam("updated_at", type_=UTCDateTime()),
+    bindparam("grams", type_=ARRAY(Text)),
+)
 _SQLITE_UPSERT = text(
     "INSERT INTO search_documents (tenant_id, kind, ref_id, title, body, fields, updated_at) "
     "VALUES (:tenant_id, :kind, :ref_id, :title, :body, :fields, :updated_at) "
@@ -272,118 +277,12 @@ async def sqlite_probe(
     return list((await session.scalars(probe.limit(limit))).all())
 
 
-# ---- PostgreSQL ---------------------------------------------------------------------------
-
-PG_SAMPLE, PG_COMMON = 300, 24
-"""The newest ``PG_SAMPLE`` documents are checked first; when ``PG_COMMON`` (8 %) or more of
-them match, the query is common and is answered by walking the newest documents."""
-PG_BITMAP_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "32MB"}
-"""Planner settings for the GIN probe; ``work_mem`` keeps a bitmap of 100,000 matches exact."""
-
-
-def _pg_checks(terms: list[str], title: ColumnElement[str], body: ColumnElement[str]) -> list[Condition]:
-    """Row-by-row tests no index serves. Chinese has no case, so its terms skip ``lower()``,
-    which copies the kilobyte of text it folds."""
-    checks: list[Condition] = []
-    for term in terms:
-        caseless = term == term.upper()
-        in_title, in_body = (title, body) if caseless else (func.lower(title), func.lower(body))
-        checks.append(or_(func.strpos(in_title, term) > 0, func.strpos(in_body, term) > 0))
-    return checks
-
-
-def _pg_indexed(terms: list[str]) -> list[Condition]:
-    """The GIN-served forms: ``LIKE`` (``ILIKE`` for terms with case) on the trigram index
-    for 3+ characters, ``grams`` for 1-2."""
-    conditions: list[Condition] = []
-    for i, term in enumerate(terms):
-        key = f"p{i}"
-        if len(term) >= SHORT:
-            like = "LIKE" if term == term.upper() else "ILIKE"
-            conditions.append(text(f"{PG_TEXT} {like} :{key}").bindparams(**{key: f"%{term}%"}))
-        else:
-            conditions.append(text(f"{PG_GRAMS} @> ARRAY[CAST(:{key} AS TEXT)]").bindparams(**{key: term}))
-    return conditions
-
-
-async def pg_probe(
-    session: AsyncSession, tenant_id: str, kind: str, terms: list[str], fields: dict[str, str], limit: int
-) -> tuple[list[int], bool]:
-    """Up to ``limit`` matching ids and whether they are newest first.
-
-    A GIN index finds all the matches of a term at about 0.3 µs each, a walk over the newest
-    documents checks each at about 2 µs: the first wins for rare terms, the second for
-    common ones (a word in half the documents would cost 150 ms the first way). A look at
-    the newest ``PG_SAMPLE`` documents tells which.
-    """
-    scope = [_docs.c.tenant_id == tenant_id, _docs.c.kind == kind]
-    if terms:
-        recent = select(_docs.c.id, _docs.c.title, _docs.c.body).where(*scope)
-        recent_sq = recent.order_by(_docs.c.id.desc()).limit(PG_SAMPLE).subquery("recent")
-        sampled, _ = await field_conditions(session, tenant_id, kind, fields, doc_id=recent_sq.c.id)
-        checks = _pg_checks(terms, recent_sq.c.title, recent_sq.c.body)
-        sample = select(func.count()).select_from(recent_sq).where(*checks, *sampled)
-        if int((await session.execute(sample)).scalar_one()) >= PG_COMMON:
-            return await pg_newest(session, tenant_id, kind, terms, fields, 0, limit), True
-    conditions, _ = await field_conditions(session, tenant_id, kind, fields, lead=limit - 1)
-    probe = select(_docs.c.id).where(*scope, *conditions, *_pg_indexed(terms)).limit(limit)
-    if not terms:
-        return list((await session.scalars(probe)).all()), False
-    return await _bitmap_only(session, probe), False
-
-
-async def _bitmap_only(session: AsyncSession, statement: Select[Any]) -> list[int]:
-    """Run ``statement`` with only bitmap scans allowed. The planner rates the text tests on
-    kilobyte rows as nearly free and, with a LIMIT, prefers a scan that runs them on thousands
-    of rows over the bitmap of the GIN index; the settings are put back afterwards."""
-    names = list(PG_BITMAP_ONLY)
-    current = text(", ".join(f"current_setting('{name}')" for name in names))
-    before = (await session.execute(select(current))).one()
-    await _pg_settings(session, PG_BITMAP_ONLY)
-    try:
-        return list((await session.scalars(statement)).all())
-    finally:
-        await _pg_settings(session, {name: str(value) for name, value in zip(names, before, strict=True)})
-
-
-async def _pg_settings(session: AsyncSession, settings: dict[str, str]) -> None:
-    """``SET LOCAL`` each setting (``set_config`` takes the values as parameters)."""
-    calls = ", ".join(f"set_config('{name}', :v{i}, true)" for i, name in enumerate(settings))
-    await session.execute(
-        text(f"SELECT {calls}"), {f"v{i}": value for i, value in enumerate(settings.values())}
-    )
-
-
-async def pg_newest(
-    session: AsyncSession,
-    tenant_id: str,
-    kind: str,
-    terms: list[str],
-    fields: dict[str, str],
-    offset: int,
-    limit: int,
-    *,
-    probed: Sequence[int] = (),
-) -> list[int]:
-    """Matching ids, newest first. Either the (tenant, kind, id) index is walked backwards
-    with every row checked, which ends with the page, or all matches come from the GIN
-    indexes and are sorted. ``probed``, the ids the GIN probe found (the first matches in the
-    heap, so roughly those with the lowest ids), tells the density of matches, hence which
-    is cheaper."""
-    scope = [_docs.c.tenant_id == tenant_id, _docs.c.kind == kind]
-    if probed and max(probed) > 0:
-        density = len(probed) / max(probed)
-        last = int((await session.execute(select(func.max(_docs.c.id)))).scalar_one() or 0)
-        if (offset + limit) / density > density * last:  # walking would check more rows
-            conditions, _ = await field_conditions(session, tenant_id, kind, fields, lead=limit - 1)
-            matches = select(_docs.c.id).where(*scope, *conditions, *_pg_indexed(terms))
-            return await _bitmap_only(
-                session, matches.order_by(_docs.c.id.desc()).offset(offset).limit(limit)
-            )
-    conditions, _ = await field_conditions(session, tenant_id, kind, fields)
-    newest = select(_docs.c.id).where(*scope, *conditions, *_pg_checks(terms, _docs.c.title, _docs.c.body))
-    newest = newest.order_by(_docs.c.id.desc()).offset(offset).limit(limit)
-    return list((await session.scalars(newest)).all())
+def among(session: AsyncSession, column: ColumnElement[int], ids: Sequence[int]) -> ColumnElement[bool]:
+    """``column IN ids`` as one parameter (a PostgreSQL array, a JSON array on SQLite): a list
+    of a thousand ids would be a thousand parameters, parsed and bound on every search."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(list(ids)))))
 
 
 # ---- relevance ----------------------------------------------------------------------------
