@@ -56,6 +56,7 @@ class User(TenantScoped, Base):
 from helpline.adapters.db import (  # noqa: E402, F401
     acd_tables,
     customer_tables,
+    floor_tables,
     kb_tables,
     search_tables,
     sip_tables,
