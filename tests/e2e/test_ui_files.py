@@ -17,9 +17,19 @@ HTML = sorted(UI_DIR.glob("*.html"))
 KEY = re.compile(r'^\s*"([\w.]+)":', re.MULTILINE)
 
 
+PACKS = sorted(p for p in UI_DIR.glob("js/lang/*.js") if p.stem not in ("en", "zh-CN"))
+PACK_SPLIT = re.compile(r"^  en: \{", re.MULTILINE)
+
+
 def strings(lang: str) -> set[str]:
+    """The keys of a language: its main file and its part of every feature pack (a pack
+    holds ``"zh-CN": {...}`` first, then ``en: {...}``, one ``"key": "text"`` a line)."""
     source = (UI_DIR / "js" / "lang" / f"{lang}.js").read_text(encoding="utf-8")
-    return set(KEY.findall(source.split("export const STATES")[0]))
+    keys = set(KEY.findall(source.split("export const STATES")[0]))
+    for pack in PACKS:
+        zh_part, en_part = PACK_SPLIT.split(pack.read_text(encoding="utf-8"), maxsplit=1)
+        keys |= set(KEY.findall(zh_part if lang == "zh-CN" else en_part)) - {"zh-CN"}
+    return keys
 
 
 def state_names(lang: str) -> set[str]:

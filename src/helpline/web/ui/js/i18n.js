@@ -4,6 +4,11 @@
 
 import * as en from "./lang/en.js";
 import * as zh from "./lang/zh-CN.js";
+// Each feature keeps its strings in a pack of its own: { "zh-CN": {...}, en: {...} }.
+import { PACK as adminPack } from "./lang/admin.js";
+import { PACK as floorPack } from "./lang/floor.js";
+import { PACK as ordersPack } from "./lang/orders.js";
+import { PACK as softphonePack } from "./lang/softphone.js";
 
 export const LANGS = [["zh-CN", "中文"], ["en", "English"]];
 const DEFAULT_LANG = "zh-CN";
@@ -14,6 +19,7 @@ export const DICT = {};
 for (const [lang, pack] of [["zh-CN", zh], ["en", en]]) {
   DICT[lang] = { ...pack.STRINGS };
   for (const [state, text] of Object.entries(pack.STATES)) DICT[lang][`state.${state}`] = text;
+  for (const feature of [adminPack, floorPack, ordersPack, softphonePack]) Object.assign(DICT[lang], feature[lang]);
 }
 
 let current = normalise(localStorage.getItem(GLOBAL_KEY)) || DEFAULT_LANG;

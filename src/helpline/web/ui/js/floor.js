@@ -1,0 +1,1 @@
+// floor: filled in by its feature.

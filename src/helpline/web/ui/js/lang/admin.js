@@ -1,0 +1,5 @@
+// Strings of the admin screens, per language; merged into the dictionaries by i18n.js.
+export const PACK = {
+  "zh-CN": {},
+  en: {},
+};

@@ -1,0 +1,1 @@
+// softphone: filled in by its feature.
