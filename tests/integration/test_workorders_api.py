@@ -240,6 +240,11 @@ def test_search_by_number_caller_customer_custom_fields_and_text(client: TestCli
         return [o["id"] for o in response.json()["items"]]
 
     assert ids(caller="0086 138-0013-8000") == [first["id"]]
+    landline = ids(caller="010-65528888")
+    assert len(landline) == 1 and landline != [first["id"]]
+    assert ids(caller="6552 8888") == landline, "typed without the area code, as a local caller says it"
+    assert ids(caller="5528888") == [], "a different local number"
+    assert client.get("/api/v1/workorders", headers=desk.agent, params={"caller": "abc"}).status_code == 422
     assert ids(customer="建国") == [first["id"]]
     assert ids(**{"cf.households": "3"}) == [first["id"]]
     assert ids(**{"cf.district": "海淀", "cf.households": "12"}) != []

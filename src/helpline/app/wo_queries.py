@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.acd_tables import CallEventRow, CallRecord
@@ -57,11 +57,23 @@ class OrderFilter:
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
-def caller_key_of(raw: str, name: str = "caller") -> str:
+def caller_matches(raw: str, name: str = "caller") -> Any:
+    """Orders whose caller is ``raw`` however either side wrote it.
+
+    A landline typed without its area code (``6552 8888``, as a caller from the same city
+    says it) matches the stored ``+86 10 6552 8888`` (an area code is 2 or 3 digits), and a
+    full landline also finds an order kept under the bare local number.
+    """
     try:
-        return match_keys(raw)[0]
+        keys = match_keys(raw)
     except DomainError:
         raise Invalid("invalid_phone", f"{raw!r} is not a phone number", fields=[name]) from None
+    if not keys[0].startswith("local:"):
+        return WorkOrderRow.caller_key.in_(keys)
+    local, key = keys[0].removeprefix("local:"), WorkOrderRow.caller_key
+    # Area codes: 10 and 2x (two digits), else three digits starting 3-9 (no 1x, no 2x).
+    three_digit = and_(key.like(f"+86___{local}"), ~key.like("+861%"), ~key.like("+862%"))
+    return or_(key == keys[0], key == f"+8610{local}", key.like(f"+862_{local}"), three_digit)
 
 
 async def _field_conditions(session: AsyncSession, tenant_id: str, wanted: Mapping[str, str]) -> list[Any]:
@@ -101,7 +113,7 @@ async def _filtered(session: AsyncSession, tenant_id: str, f: OrderFilter) -> Se
     if f.number:
         stmt = stmt.where(WorkOrderRow.number.like(f"%{f.number.strip().upper()}%"))
     if f.caller:
-        stmt = stmt.where(WorkOrderRow.caller_key == caller_key_of(f.caller))
+        stmt = stmt.where(caller_matches(f.caller))
     if f.customer:
         names = select(Customer.id).where(
             Customer.tenant_id == tenant_id, Customer.name.like(f"%{f.customer}%")
@@ -378,8 +390,8 @@ async def caller_orders(
 ) -> dict[str, list[dict[str, Any]]]:
     """The caller's open orders and most recent ones, for the screen pop."""
     conditions = []
-    with contextlib.suppress(DomainError):  # a hidden or odd caller ID: the customer may still match
-        conditions.append(WorkOrderRow.caller_key == match_keys(caller)[0])
+    with contextlib.suppress(Invalid):  # a hidden or odd caller ID: the customer may still match
+        conditions.append(caller_matches(caller))
     if customer_id:
         conditions.append(WorkOrderRow.customer_id == customer_id)
     if not conditions:
