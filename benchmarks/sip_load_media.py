@@ -90,6 +90,7 @@ def media(switch: Switch, count: int, seconds: float) -> dict[str, Any]:
                 sock.recv(2048)
             except BlockingIOError:
                 break
+    rtcp_packets = 0
     cpu_before, started = switch.cpu_seconds(), time.perf_counter()
     while time.perf_counter() - started < seconds:
         for key, _ in selector.select(timeout=0.1):
@@ -109,6 +110,11 @@ def media(switch: Switch, count: int, seconds: float) -> dict[str, Any]:
                     None,
                 )
                 arrival = stamp[0] + stamp[1] / 1e9 if stamp else time.time()
+                if len(data) < 12 or 192 <= data[1] <= 223:
+                    # RTCP: the switch reports to the SDP port + 1 (RFC 3550 §11), which for
+                    # these ephemeral sockets can be another call's RTP port; not RTP
+                    rtcp_packets += 1
+                    continue
                 seq, ts = struct.unpack("!HI", data[2:8])
                 arrivals[key.data].append((arrival, seq, ts))
     elapsed = time.perf_counter() - started
@@ -120,6 +126,7 @@ def media(switch: Switch, count: int, seconds: float) -> dict[str, Any]:
     return {
         "calls": count,
         **stream_figures(arrivals, elapsed),
+        "rtcp_packets": rtcp_packets,
         "switch_cpu_pct": round(100 * cpu / elapsed, 1),
         "switch_rss_mb": round(rss, 1),
     }

@@ -24,13 +24,17 @@ from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker
 from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.telephony.sim import SimSwitch
+from helpline.adapters.telephony.sip.quality import MediaMetrics
 from helpline.adapters.telephony.sip.switch import SipSwitch
 from helpline.app import acd_config
 from helpline.app.center_service import CenterService
 from helpline.app.clock import Clock, SystemClock
+from helpline.app.floor import FloorService
+from helpline.app.norm_alerts import NormAlertService
 from helpline.app.screen_pop import ScreenPopBuilder
 from helpline.app.security import Passwords
 from helpline.app.sla_service import SlaService
+from helpline.app.softphone import SoftphoneService, build_softphone
 from helpline.app.wo_calls import CallOrders, screen_pop_section
 from helpline.app.workorders import WorkOrderService
 from helpline.bootstrap_sip import SipRuntime, build_sip
@@ -57,6 +61,9 @@ class Container:
     sla: SlaService
     workorders: WorkOrderService
     call_orders: CallOrders
+    floor: FloorService  # break requests and the leader's messages (NORMS §5)
+    norm_alerts: NormAlertService  # norm alerts as they happen, on the centers' timer loop
+    softphone: SoftphoneService | None = None  # the browser softphone's WebRTC gateway
     _startup: list[Hook] = field(default_factory=list, repr=False)
     _shutdown: list[Hook] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
@@ -79,6 +86,11 @@ class Container:
             structlog.get_logger("helpline").error("sla_clocks_not_loaded", error=str(exc))
         await self.sla.start()
         self.on_shutdown(self.sla.stop)
+        try:
+            await self.norm_alerts.start()
+        except SQLAlchemyError as exc:
+            structlog.get_logger("helpline").error("norm_alerts_not_started", error=str(exc))
+        self.on_shutdown(self.norm_alerts.stop)
         await self.call_orders.start()
         self.on_shutdown(self.call_orders.stop)
         if self.sip is not None:  # last: calls may come in as soon as it listens
@@ -141,6 +153,7 @@ async def build_container(
         sip.connect(centers)
     sla = SlaService(sessionmaker, clock, bus)
     workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
+    floor = FloorService(sessionmaker, clock, bus, centers)
     container = Container(
         settings=settings,
         engine=engine,
@@ -156,11 +169,19 @@ async def build_container(
         sla=sla,
         workorders=workorders,
         call_orders=CallOrders(sessionmaker, workorders, centers),
+        floor=floor,
+        norm_alerts=NormAlertService(sessionmaker, clock, bus, centers, floor),
     )
     container.metrics.register(CenterCollector(container.centers))
+    if sip is not None and sip.bridge is not None:  # RTP/RTCP call quality on /metrics
+        sip.bridge.media_metrics = MediaMetrics(lambda: sip.switch.calls)
+        container.metrics.register(sip.bridge.media_metrics)
     container.centers.offer_hooks.append(container.screen_pop.for_offer)
     container.centers.dispatch_hooks.append(container.call_orders.on_events)
     container.screen_pop.sections.append(screen_pop_section)
+    container.softphone = build_softphone(sessionmaker, sip)
+    container.centers.dispatch_hooks.append(container.softphone.on_events)
+    container.on_shutdown(container.softphone.stop)
     try:
         await container.start()
     except BaseException:

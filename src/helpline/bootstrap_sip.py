@@ -58,6 +58,14 @@ def sip_config(settings: Settings, directory: SipDirectory, numbers: dict[str, s
         public_host=settings.sip_public_host or None,
         recording_dir=str(recordings_dir(settings)),
         hold_music_wav=str(music) if music.is_file() else None,
+        trunk=settings.sip_trunk or None,
+        caller_id=settings.sip_caller_id,
+        early_media=settings.sip_early_media,
+        early_media_seconds=settings.sip_early_media_seconds,
+        ringback=settings.sip_ringback,
+        ringback_by_tenant=dict(settings.sip_ringback_by_tenant),
+        split_recording=settings.sip_split_recording,
+        split_recording_by_tenant=dict(settings.sip_split_recording_by_tenant),
     )
 
 
@@ -88,6 +96,7 @@ class SipRuntime:
         self.bridge.on_queued.append(self.waiting.on_queued)
         self.bridge.on_digit.append(self.waiting.on_digit)
         centers.dispatch_hooks.append(self.waiting.on_events)
+        centers.switch_hooks.append(self.bridge.carry_out)
 
     async def go_live(self) -> None:
         """Load accounts and flows, make sure the default prompts exist, then listen for SIP."""
@@ -121,7 +130,12 @@ class SipRuntime:
         """A user's SIP user name and whether (and from where) the phone is registered now."""
         username = self.directory.extension_of(tenant_id, user_id)
         bindings = self.switch.registrar.lookup(username) if username else []
-        return {"username": username, "registered": bool(bindings), "contacts": [b.contact for b in bindings]}
+        return {
+            "username": username,
+            "registered": bool(bindings),
+            "contacts": [b.contact for b in bindings],
+            "forward_to": self.directory.forward_of(tenant_id, user_id),
+        }
 
     async def stop(self) -> None:
         if self.waiting is not None:
@@ -142,10 +156,13 @@ def build_sip(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
         sessionmaker,
         recordings_dir(settings),
         functools.partial(save_recordings, sessionmaker),
+        can_transfer=bool(settings.sip_trunk),
     )
     switch = SipSwitch(
         sip_config(settings, directory, flows.numbers),
         extension_of=directory.extension_of,
+        agent_of=directory.owner_of,
+        forward_of=directory.forward_of,
         ivr=runner.run,
         survey=runner.survey,
     )

@@ -49,8 +49,18 @@ class Settings(BaseSettings):
     sip_trusted_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     # the numbers callers dial -> the tenant that owns them (IVR flows can add more)
     sip_inbound_numbers: dict[str, str] = Field(default_factory=lambda: {"100": "default"})
-    sip_trunk: str = ""  # reserved: host[:port] of the carrier for dial-out (not used yet, ADR 0003)
-    sip_caller_id: str = ""  # the number outbound calls present
+    # host[:port] of the carrier (UDP) that outbound calls leave through; "" = no dial-out
+    sip_trunk: str = ""
+    sip_caller_id: str = ""  # the number outbound calls present (From, P-Asserted-Identity)
+    # before the switch answers: "answer" at once, 183 early media with "ringback" first, or
+    # the whole "ivr" in early media (answered when it hands the call on); see sip/early.py
+    sip_early_media: Literal["answer", "ringback", "ivr"] = "answer"
+    sip_early_media_seconds: float = Field(default=3.0, ge=0, le=60)
+    sip_ringback: Literal["cn", "eu", "us"] = "cn"  # 450 Hz (China), 425 Hz, 440+480 Hz
+    sip_ringback_by_tenant: dict[str, Literal["cn", "eu", "us"]] = Field(default_factory=dict)
+    # both directions recorded apart as well: "stereo" (caller left, agent right) or "mono" files
+    sip_split_recording: Literal["", "stereo", "mono"] = ""
+    sip_split_recording_by_tenant: dict[str, Literal["", "stereo", "mono"]] = Field(default_factory=dict)
     rtp_port_min: int = Field(default=20000, ge=1024, le=65534)
     rtp_port_max: int = Field(default=20999, ge=1025, le=65535)
     recordings_dir: str = ""  # "" = <data_dir>/recordings

@@ -37,6 +37,7 @@ from helpline.domain.events import (
 Action = Callable[[ContactCenter, float], list[Event]]
 OfferHook = Callable[[CallOffered, Call | None], Awaitable[list[Event]]]
 DispatchHook = Callable[[Sequence[Event]], None]
+SwitchHook = Callable[[Event], Awaitable[bool]]
 log = structlog.get_logger("helpline.center")
 
 
@@ -58,6 +59,13 @@ class CenterService:
         # read the live calls; they must not block (queue the work, e.g. work orders per call)
         self.dispatch_hooks: list[DispatchHook] = []
         self._pending: set[asyncio.Task[None]] = set()
+        # asked first for every event the switch is to carry out; one that returns True has
+        # done it itself (the SIP switch: consult, conference, dial-out, transfer to a number)
+        self.switch_hooks: list[SwitchHook] = []
+        # other services that keep time on this loop (e.g. norm alerts): when each next has
+        # work, and what each does after every tick, outside the lock
+        self.deadline_sources: list[Callable[[], float | None]] = []
+        self.tick_hooks: list[Callable[[], Awaitable[None]]] = []
 
     def center(self, tenant_id: str) -> ContactCenter:
         center = self.centers.get(tenant_id)
@@ -86,6 +94,11 @@ class CenterService:
             for center in self.centers.values():
                 events += center.advance(now)
             await self._dispatch(events)
+        for tick_hook in self.tick_hooks:
+            try:
+                await tick_hook()
+            except Exception:  # a failing listener must not stop the timers
+                log.exception("tick_hook_failed")
         return events
 
     async def _dispatch(self, events: Sequence[Event]) -> None:
@@ -122,6 +135,9 @@ class CenterService:
     async def _switch(self, event: Event) -> None:
         """What the switch must do for an event of the core."""
         t, tenant = self.telephony, event.tenant_id
+        for switch_hook in self.switch_hooks:
+            if await switch_hook(event):
+                return
         if isinstance(event, CallOffered):
             for agent_id in event.agent_ids:
                 await t.ring_agent(tenant, event.call_id, agent_id)
@@ -146,8 +162,13 @@ class CenterService:
         ):
             await t.hangup(tenant, event.call_id)
 
+    def wake(self) -> None:
+        """Have the timer loop ask for the next deadline again (a deadline source changed)."""
+        self._wake.set()
+
     def next_deadline(self) -> float | None:
         deadlines = [d for c in self.centers.values() if (d := c.next_deadline()) is not None]
+        deadlines += [d for source in self.deadline_sources if (d := source()) is not None]
         return min(deadlines) if deadlines else None
 
     async def _timer_loop(self) -> None:

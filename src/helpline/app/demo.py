@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.tables import Tenant
-from helpline.app import acd_config, ivr_flows, sip_accounts, users
+from helpline.app import acd_config, ivr_flows, knowledge, sip_accounts, users, workorder_admin
 from helpline.app.center_service import CenterService
 from helpline.app.security import Passwords
 from helpline.domain.errors import NotFound
@@ -39,6 +39,50 @@ QUEUES: list[tuple[str, dict[str, Any]]] = [
     ("vip", {"name": "VIP 专席", "strategy": "ring_all", "weight": 20, "sl_seconds": 10,
              "sl_target": 0.9, "wrapup_seconds": 30,
              "overflow": [{"after": 30, "to_queue_id": "general"}]}),
+]
+
+
+# Departments that take orders (承办单位), with office hours for their deadlines.
+OFFICE_HOURS = {"weekly": {str(day): "09:00-17:00" for day in range(5)}}
+UNITS = {
+    "water": "自来水公司 Water company",
+    "power": "供电公司 Power supply",
+    "housing": "住建委 Housing bureau",
+    "transport": "交通委 Transport bureau",
+}
+
+# The reason-code tree of the work-order form (诉求分类).
+REASON_CODES: list[dict[str, Any]] = [
+    {"code": "water", "label": "供水"},
+    {"code": "water.outage", "label": "停水", "parent": "water"},
+    {"code": "water.quality", "label": "水质", "parent": "water"},
+    {"code": "power", "label": "供电"},
+    {"code": "power.outage", "label": "停电", "parent": "power"},
+    {"code": "housing", "label": "物业与住房"},
+    {"code": "housing.heating", "label": "供暖", "parent": "housing"},
+    {"code": "housing.property", "label": "物业服务", "parent": "housing"},
+    {"code": "noise", "label": "噪音", "categories": ["complaint", "help", "suggestion"]},
+    {"code": "noise.construction", "label": "施工噪音", "parent": "noise"},
+    {"code": "transport", "label": "交通出行"},
+    {"code": "transport.bus", "label": "公交线路", "parent": "transport"},
+]
+
+# Published knowledge-base articles, so that "answer with this article" has something to cite.
+ARTICLES: list[dict[str, str]] = [
+    {"title": "停电报修与恢复时间查询", "category": "供电", "basis": "knowledge",
+     "body": "来电反映停电时：先确认地址（区、街道、小区、楼号）和停电范围（本户、本楼、整个小区）。"
+             "计划停电可查询供电公司公告并告知恢复时间；非计划停电转供电公司抢修，工单注明急件。"},
+    {"title": "供暖温度标准与不热投诉处理", "category": "住房", "basis": "policy",
+     "body": "供暖期内居室温度不低于18℃。来电反映暖气不热：记录地址、室温、持续时间，"
+             "转住建委及供热单位处理，24小时内答复来电人。"},
+    {"title": "施工噪音扰民的受理口径", "category": "噪音", "basis": "law",
+     "body": "依据《噪声污染防治法》，夜间（22:00至次日6:00）禁止在噪声敏感建筑物集中区域"
+             "进行产生噪声的建筑施工作业，抢修、抢险作业和因生产工艺要求必须连续施工的除外。"
+             "记录施工地点、时间、单位名称，转城管执法部门。"},
+    {"title": "Water outage: what to tell the caller", "category": "Water", "basis": "knowledge",
+     "body": "Ask for the address and since when the water is off. Planned outages are announced "
+             "by the water company 24 hours ahead; otherwise send the order to the water company "
+             "as urgent and promise a callback within 15 minutes."},
 ]
 
 
@@ -84,10 +128,12 @@ async def load_demo(session: AsyncSession, service: CenterService, passwords: Pa
         await acd_config.save_skill(session, tenant_id, skill_id, name, "")
     for queue_id, values in QUEUES:
         await acd_config.save_queue(session, service, tenant_id, queue_id, values, create=True)
+    created: dict[str, str] = {}
     for demo in USERS:
         user = await users.create_user(session, passwords, tenant_id=tenant_id,
                                        username=demo.username, password=demo.password,
                                        role=demo.role, display_name=demo.name)
+        created[demo.username] = user.id
         if demo.queues is not None:
             await acd_config.save_agent(session, service, tenant_id, user.id,
                                         {"extension": demo.extension, "skills": demo.skills,
@@ -96,9 +142,23 @@ async def load_demo(session: AsyncSession, service: CenterService, passwords: Pa
             sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
             await sip_accounts.set_account(session, None, tenant_id, user.id, password=demo.password,
                                            username=sip_user)
+    await _work_order_setup(session, tenant_id, leader_id=created["leader"])
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
     await ivr_flows.save_flow(session, None, tenant_id, "default",
                               {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW})
     tenant.settings = {**(tenant.settings or {}), "demo_loaded": True}
     await session.flush()
     return True
+
+
+async def _work_order_setup(session: AsyncSession, tenant_id: str, *, leader_id: str) -> None:
+    """Units, reason codes, a shift leader on duty around the clock, and a few articles."""
+    for unit_id, name in UNITS.items():
+        await workorder_admin.save_unit(
+            session, tenant_id, unit_id, {"name": name, "calendar": OFFICE_HOURS, "deadline_hours": 24}
+        )
+    await workorder_admin.replace_reasons(session, tenant_id, REASON_CODES)
+    await workorder_admin.add_shift(session, tenant_id, leader_id, "00:00-00:00", None, None)
+    for values in ARTICLES:
+        article = await knowledge.create_article(session, tenant_id, leader_id, dict(values))
+        await knowledge.publish_article(session, tenant_id, article.id, leader_id)

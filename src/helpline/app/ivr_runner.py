@@ -109,6 +109,7 @@ class IvrRunner:
         *,
         clock: Callable[[], float] = time.time,
         fetch: Fetch = fetch_json,
+        can_transfer: bool = False,
     ) -> None:
         self.flows = flows
         self.prompts = prompts
@@ -117,6 +118,7 @@ class IvrRunner:
         self.save_recording = save_recording
         self.clock = clock
         self.fetch = fetch
+        self.can_transfer = can_transfer  # a trunk carries the transfer node's calls out
         self.centers: CenterService | None = None  # set once the ACD exists (surveys rate calls)
 
     # -- the parts callers hear -------------------------------------------------------------
@@ -279,8 +281,12 @@ class IvrRunner:
         return None
 
     async def _node_transfer(self, run: _Run, node_id: str, node: dict[str, Any]) -> str | None:
-        # the switch has no trunk to carry the call out yet (ADR 0003, what is left)
-        await self._end(run, {"prompt": "transfer_failed"}, "transfer", number=node["number"])
+        """The switch sends the caller out to the number through the trunk (after the node's
+        own prompt, if it has one); without a trunk the caller is told it cannot be done."""
+        if not self.can_transfer:
+            await self._end(run, {"prompt": "transfer_failed"}, "transfer", number=node["number"])
+            return None
+        await self._end(run, node, "transfer", number=node["number"])
         return None
 
     async def _node_hangup(self, run: _Run, node_id: str, node: dict[str, Any]) -> str | None:

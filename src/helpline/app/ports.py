@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from helpline.domain.events import Event
 
 
+class Published(NamedTuple):
+    """One event as the bus hands it out: numbered, as a dict, and as the text a WebSocket sends
+    (``{"seq": N, "event": {...}}``), serialised once however many clients receive it."""
+
+    seq: int
+    event: dict[str, Any]
+    text: str
+
+
+# Who must receive an event besides the tenant-wide listeners: user ids, or None for everyone.
+Route = Callable[[dict[str, Any]], Collection[str] | None]
+
+
 class Subscription(Protocol):
+    overflowed: bool
+
     async def get(self) -> tuple[int, dict[str, Any]]:
-        """The next (sequence number, event as a dict) for this tenant."""
+        """The next (sequence number, event as a dict) for this listener."""
+        ...
+
+    async def batch(self) -> list[Published]:
+        """Everything waiting (at least one event); check ``overflowed`` after it."""
         ...
 
     def close(self) -> None: ...
@@ -21,10 +40,23 @@ class EventBus(Protocol):
 
     def publish(self, events: Sequence[Event]) -> None: ...
 
-    def subscribe(self, tenant_id: str) -> Subscription: ...
+    def subscribe(
+        self,
+        tenant_id: str,
+        recipient: str | None = None,
+        route: Route | None = None,
+        queue_size: int | None = None,
+    ) -> Subscription:
+        """``recipient=None``: every event of the tenant; a user id: only the events ``route`` names it in
+        (and those it routes to everyone)."""
+        ...
 
     def since(self, tenant_id: str, seq: int) -> list[tuple[int, dict[str, Any]]] | None:
         """Events after ``seq``, or None when they are no longer kept (take a new snapshot)."""
+        ...
+
+    def replay(self, tenant_id: str, seq: int) -> list[Published] | None:
+        """:meth:`since` with each event's serialised text."""
         ...
 
     def last_seq(self, tenant_id: str) -> int: ...

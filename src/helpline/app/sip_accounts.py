@@ -20,6 +20,7 @@ from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 
 USERNAME = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 MIN_PASSWORD = 6
+FORWARD_NUMBER = re.compile(r"^\+?[0-9]{2,32}$")
 
 
 class SipDirectory:
@@ -32,10 +33,28 @@ class SipDirectory:
     def __init__(self) -> None:
         self.passwords: dict[str, str] = {}
         self._usernames: dict[tuple[str, str], str] = {}
+        self._forwards: dict[tuple[str, str], str] = {}
 
     def extension_of(self, tenant_id: str, user_id: str) -> str | None:
         """The SIP user name of ``user_id``'s phone (None: no phone, it cannot be rung)."""
         return self._usernames.get((tenant_id, user_id))
+
+    def forward_of(self, tenant_id: str, user_id: str) -> str | None:
+        """The outside number ``user_id`` is reached at instead of a phone (None: the phone)."""
+        return self._forwards.get((tenant_id, user_id))
+
+    def set_forward(self, tenant_id: str, user_id: str, number: str | None) -> None:
+        if number:
+            self._forwards[(tenant_id, user_id)] = number
+        else:
+            self._forwards.pop((tenant_id, user_id), None)
+
+    def owner_of(self, username: str) -> tuple[str, str] | None:
+        """(tenant, user) whose phone registers as ``username``: who places a call from it."""
+        for owner, name in self._usernames.items():
+            if name == username:
+                return owner
+        return None
 
     def put(self, tenant_id: str, user_id: str, username: str, password: str) -> None:
         old = self._usernames.get((tenant_id, user_id))
@@ -46,6 +65,7 @@ class SipDirectory:
 
     def remove(self, tenant_id: str, user_id: str) -> None:
         username = self._usernames.pop((tenant_id, user_id), None)
+        self._forwards.pop((tenant_id, user_id), None)
         if username is not None:
             self.passwords.pop(username, None)
 
@@ -53,9 +73,11 @@ class SipDirectory:
         """Every account of every tenant; -> how many."""
         self.passwords.clear()
         self._usernames.clear()
+        self._forwards.clear()
         rows = (await session.scalars(select(SipAccount))).all()
         for row in rows:
             self.put(row.tenant_id, row.user_id, row.username, row.password)
+            self.set_forward(row.tenant_id, row.user_id, row.forward_to)
         return len(rows)
 
 
@@ -111,6 +133,21 @@ async def set_account(
     await session.flush()
     if directory is not None:
         directory.put(tenant_id, user_id, username, password)
+    return row
+
+
+async def set_forward(
+    session: AsyncSession, directory: SipDirectory | None, tenant_id: str, user_id: str, number: str | None
+) -> SipAccount:
+    """Reach the user at an outside number (through the trunk) instead of the registered
+    phone; None goes back to the phone. The number is digits with an optional leading +."""
+    row = await get_account(session, tenant_id, user_id)
+    if number is not None and not FORWARD_NUMBER.match(number):
+        raise Invalid("invalid_number", "a number is 2-32 digits, with an optional leading +", field="number")
+    row.forward_to = number or None
+    await session.flush()
+    if directory is not None:
+        directory.set_forward(tenant_id, user_id, row.forward_to)
     return row
 
 

@@ -4,6 +4,12 @@ Every hook is one :meth:`CenterService.execute`: the ACD decides, and its events
 to the switch through the Telephony port (``CenterService._switch``). The switch calls
 these hooks as tasks of their own, so a hook may wait for the ACD's lock.
 
+Some of the ACD's events the switch carries out in its own way (:meth:`AcdBridge.carry_out`, a
+``CenterService.switch_hooks`` entry): a consult rings the colleague's phone (or the number)
+inside the customer's call, its end completes, cancels or conferences it, a blind transfer
+to a number goes out through the trunk, and an agent's dial-out rings the agent's own phone
+and then the number.
+
 A hook can lose a race with the ACD (the caller hangs up as the agent answers; an offer
 times out as the phone picks up). The ACD then refuses with a ``DomainError``, and the
 hook puts the switch back in step: a phone that answered a call that is no longer
@@ -19,15 +25,26 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.sip_tables import CallRecording
+from helpline.app.call_quality import leg_rows, save_quality
 from helpline.app.center_service import CenterService
 from helpline.domain.call import Call, CallState
 from helpline.domain.center import ContactCenter
 from helpline.domain.errors import DomainError
-from helpline.domain.events import Event
+from helpline.domain.events import (
+    AgentStateChanged,
+    CallArrived,
+    CallEnded,
+    CallTransferred,
+    ConferenceStarted,
+    ConsultEnded,
+    ConsultStarted,
+    Event,
+)
 
 if TYPE_CHECKING:  # the switch's own types; only the SIP package knows SIP
     from helpline.adapters.telephony.sip.b2bua import CallSummary
     from helpline.adapters.telephony.sip.listener import InboundCall
+    from helpline.adapters.telephony.sip.quality import MediaMetrics
 
 log = structlog.get_logger("helpline.sip_bridge")
 # digits -> queue when the IVR is the built-in one-prompt menu (the demo's queues)
@@ -41,6 +58,27 @@ class SwitchControl(Protocol):
     async def hangup(self, tenant_id: str, call_id: str) -> None: ...
 
     async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None: ...
+
+    async def release_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None: ...
+
+    async def consult(
+        self,
+        tenant_id: str,
+        call_id: str,
+        consult_id: str,
+        agent_id: str,
+        *,
+        target_agent_id: str | None = None,
+        number: str | None = None,
+    ) -> None: ...
+
+    async def end_consult(self, tenant_id: str, call_id: str, consult_id: str, outcome: str) -> None: ...
+
+    async def transfer_out(self, tenant_id: str, call_id: str, number: str) -> bool: ...
+
+    def carries(self, tenant_id: str, call_id: str) -> bool: ...
+
+    async def dial(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> bool: ...
 
 
 QueuedHook = Callable[[str, str], Awaitable[None]]  # (tenant, call id): the call is waiting
@@ -56,6 +94,7 @@ class AcdBridge:
         self.sessionmaker = sessionmaker
         self.on_queued: list[QueuedHook] = []  # queue announcements start here
         self.on_digit: list[DigitHook] = []  # keys pressed while waiting (the callback offer)
+        self.media_metrics: MediaMetrics | None = None  # /metrics: RTP/RTCP of ended legs
 
     async def _run(
         self, tenant_id: str, action: Callable[[ContactCenter, float], list[Event]], what: str, **context: Any
@@ -151,16 +190,100 @@ class AcdBridge:
             tenant_id, run, "unsupervise", call_id=call_id, supervisor_id=supervisor_id, reason=reason
         )
 
+    async def far_end_answered(self, tenant_id: str, call_id: str) -> None:
+        """The number an agent dialled (or consults) answered: the ACD bridges the agent."""
+
+        def run(center: ContactCenter, now: float) -> list[Event]:
+            return center.far_end_answered(call_id, now)
+
+        if not await self._run(tenant_id, run, "far_end_answered", call_id=call_id):
+            await self.switch.hangup(tenant_id, call_id)
+
+    async def agent_dialed(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> None:
+        """The agent's own phone calls a number: booked as the agent's dial-out (外拨), which
+        the switch then carries out (``carry_out``); refused (the agent is not signed in, or
+        busy), the phone's call is refused."""
+
+        def run(center: ContactCenter, now: float) -> list[Event]:
+            return center.dial(agent_id, number, call_id, now)
+
+        if not await self._run(tenant_id, run, "dial", call_id=call_id, agent_id=agent_id):
+            await self.switch.hangup(tenant_id, call_id)
+
+    async def far_end_failed(self, tenant_id: str, call_id: str, reason: str) -> None:
+        """A dial-out or an outside consult was not answered (or could not be placed)."""
+
+        def run(center: ContactCenter, now: float) -> list[Event]:
+            return center.hangup(call_id, now, by="system")
+
+        await self._run(tenant_id, run, "far_end_failed", call_id=call_id, reason=reason)
+
+    # -- what the switch carries out itself ----------------------------------------------------
+
+    async def carry_out(self, event: Event) -> bool:
+        """A ``CenterService.switch_hooks`` entry: True when the switch has carried ``event``
+        out here (the default mapping to the Telephony port is then skipped)."""
+        switch, tenant = self.switch, event.tenant_id
+        if isinstance(event, ConsultStarted):
+            await switch.consult(
+                tenant,
+                event.call_id,
+                event.consult_call_id,
+                event.agent_id,
+                target_agent_id=event.target_agent_id,
+                number=event.target_number,
+            )
+            return True
+        if isinstance(event, ConsultEnded):
+            await switch.end_consult(tenant, event.call_id, event.consult_call_id, event.outcome)
+            return True
+        if isinstance(event, ConferenceStarted):
+            return True  # the mix started with the ConsultEnded(conferenced) before it
+        if (
+            isinstance(event, AgentStateChanged)
+            and event.old_state == "conference"
+            and event.new_state != "talking"
+            and event.call_id
+        ):  # one of a three-way left (hung up at the desktop): their phone goes, the others talk on
+            await switch.release_agent(tenant, event.call_id, event.agent_id)
+            return True
+        if isinstance(event, CallTransferred) and event.to_number is not None and event.flow == "blind":
+            await switch.transfer_out(tenant, event.call_id, event.to_number)
+            return True
+        if isinstance(event, CallEnded) and event.ended_by == "transfer":
+            return switch.carries(tenant, event.call_id)  # sent out to a number: the switch ends it
+        if isinstance(event, CallArrived) and event.direction == "outbound":
+            # hooks run under the ACD's lock: the call can be read as it is now
+            call = self.centers.center(tenant).calls.get(event.call_id)
+            if (
+                call is not None
+                and call.state is CallState.DIALING
+                and call.agent_id is not None
+                and "consult_for" not in call.data
+            ):
+                await switch.dial(tenant, event.call_id, call.agent_id, event.callee)
+            return False
+        return False
+
     # -- recordings ---------------------------------------------------------------------------
 
     async def call_ended(self, summary: CallSummary) -> None:
-        """Link the call's recording to its call record."""
+        """Link the call's recording (and its split files) to its call record; keep the
+        media quality of each leg."""
         await self.save_recordings(
             summary.tenant_id,
             summary.call_id,
             "call",
             [(str(p), summary.recording_seconds) for p in summary.recordings],
         )
+        for kind, path in summary.split_recordings:  # stereo, or caller and agent apart
+            await self.save_recordings(
+                summary.tenant_id, summary.call_id, kind, [(str(path), summary.recording_seconds)]
+            )
+        rows = leg_rows(summary.rtp)
+        await save_quality(self.sessionmaker, summary.tenant_id, summary.call_id, rows)
+        if self.media_metrics is not None:
+            self.media_metrics.observe(summary.tenant_id, rows)
 
     async def save_recordings(
         self, tenant_id: str, call_id: str, kind: str, files: Sequence[tuple[str, float]]

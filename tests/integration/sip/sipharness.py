@@ -160,6 +160,15 @@ class FakeAcd:
     async def supervisor_left(self, tenant_id: str, call_id: str, supervisor_id: str, reason: str) -> None:
         self.events.append(("supervisor_left", call_id, supervisor_id, reason))
 
+    async def far_end_answered(self, tenant_id: str, call_id: str) -> None:
+        self.events.append(("far_end_answered", call_id))
+
+    async def far_end_failed(self, tenant_id: str, call_id: str, reason: str) -> None:
+        self.events.append(("far_end_failed", call_id, reason))
+
+    async def agent_dialed(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> None:
+        self.events.append(("agent_dialed", call_id, agent_id, number))
+
 
 def make_config(**overrides: object) -> SipConfig:
     base = random.randrange(30000, 39000, 200)

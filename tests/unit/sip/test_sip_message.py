@@ -289,3 +289,26 @@ def test_headers_container() -> None:
     headers.set("Contact", "<sip:only@one>")
     assert headers.raw("contact") == ["<sip:only@one>"]
     assert [name for name, _ in headers] == ["Via", "Contact"]
+
+
+def test_header_names_are_normalised_once_and_lookups_stay_exact() -> None:
+    """Names are keyed when added (the profile's hot spot was re-normalising on every get);
+    every mutation keeps the keys right, and the wire spelling is canonical."""
+    headers = Headers([("cAlL-iD", "x@y"), ("f", "<sip:a@b>;tag=1"), ("V", "SIP/2.0/UDP a;branch=z9hG4bK1")])
+    headers.prepend("v", "SIP/2.0/UDP top;branch=z9hG4bK0")
+    headers.add("X-Custom-Header", "1")
+    assert [n for n, _ in headers] == ["Via", "Call-ID", "From", "Via", "X-Custom-Header"]
+    assert headers.get("i") == headers.get("CALL-ID") == "x@y" and "from" in headers
+    assert headers.values("via") == ["SIP/2.0/UDP top;branch=z9hG4bK0", "SIP/2.0/UDP a;branch=z9hG4bK1"]
+    headers.replace_first("VIA", "SIP/2.0/UDP new;branch=z9hG4bK9")
+    assert headers.raw("v")[0].startswith("SIP/2.0/UDP new") and len(headers.raw("via")) == 2
+    headers.set("x-custom-header", "2")
+    headers.remove("F")
+    assert headers.get("from") is None and headers.get("x-CUSTOM-header") == "2" and len(headers) == 4
+    copy = headers.copy()
+    copy.remove("via")
+    assert len(headers.raw("via")) == 2 and copy.raw("via") == []
+    assert headers.lines(skip="via") == ["Call-ID: x@y", "X-Custom-Header: 2"]
+    # a quoted string without a comma is still checked (an unterminated quote is an error)
+    with pytest.raises(Err):
+        Headers([("Contact", '"unterminated <sip:a@b>')]).values("contact")

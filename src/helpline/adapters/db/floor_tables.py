@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.adapters.db.base import Base, TenantScoped, UTCDateTime, utcnow
 
 
 class AgentMessage(TenantScoped, Base):
-    """A message from a leader to one agent (``to_user_id``) or to every agent (None)."""
+    """A message from a leader to one agent: one row per recipient, so that each is read on
+    its own; the rows of one sending (to one agent, or to all) share ``batch_id``."""
 
     __tablename__ = "agent_messages"
     __table_args__ = (Index("ix_agent_messages_to", "tenant_id", "to_user_id", "created_at"),)
@@ -21,6 +22,8 @@ class AgentMessage(TenantScoped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     from_user_id: Mapped[str] = mapped_column(String(36))
     to_user_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    batch_id: Mapped[str] = mapped_column(String(36), default="")
+    to_all: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -33,6 +33,8 @@ class SipAccount(TenantScoped, Base):
     )
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password: Mapped[str] = mapped_column(String(128))
+    # an outside number the switch rings (through the trunk) instead of a registered phone
+    forward_to: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

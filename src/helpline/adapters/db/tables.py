@@ -58,6 +58,7 @@ from helpline.adapters.db import (  # noqa: E402, F401
     customer_tables,
     floor_tables,
     kb_tables,
+    quality_tables,
     search_tables,
     sip_tables,
     workorder_tables,

@@ -4,82 +4,156 @@ The client gets ``{"type": "snapshot", "seq": N, "data": {...}}`` and then every
 ``{"seq": N+1, "event": {...}}``. A client that reconnects with ``?since=N`` gets what it
 missed instead of a snapshot, if the bus still has it. Agents see their own agent and
 calls; leaders and up see the whole tenant.
+
+Cheap for a thousand clients: the bus serialises each event once and hands it only to the
+connections that see it (:func:`recipients`); each connection sends what has piled up since
+it last woke. With ``?batch=1`` that pile goes out as one frame, a JSON array of the usual
+event messages (a wallboard under load then gets tens of frames a second, not hundreds). A
+client too slow to keep up (its queue on the bus full) is not buffered without end: it gets a
+fresh snapshot marked ``"resync": true`` and the events after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from helpline.adapters.bus.memory import dumps
+from helpline.app.center_service import CenterService
+from helpline.app.ports import Subscription
 from helpline.domain.center import ContactCenter
 from helpline.web.deps import Principal, get_container, websocket_user
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
+_PEOPLE = ("agent_id", "from_agent_id", "to_agent_id")
+_ORDER_PEOPLE = ("owner_id", "assignee_id")
+# what a send raises once the client has gone (Starlette, or uvicorn's closed transport)
+_GONE = (WebSocketDisconnect, RuntimeError, OSError)
+QUEUE_SIZE = 2_000  # events a client may be behind before it is resynced (a few seconds at full load)
+
+
+def recipients(event: dict[str, Any]) -> Collection[str] | None:
+    """The users (besides leaders and up) who see an event; None: every user of the tenant.
+
+    Queue changes go to everyone; work-order and SLA events to the order's owner, holder and
+    ``audience`` (e.g. the previous holder); other events to the agents they name in
+    ``agent_id``, ``from_agent_id``, ``to_agent_id``, ``agent_ids`` or ``audience``.
+    """
+    topic = event.get("topic")
+    if topic == "queue":
+        return None
+    fields = _ORDER_PEOPLE if topic in ("workorder", "sla") else _PEOPLE
+    names = {value for key in fields if (value := event.get(key))}
+    if topic not in ("workorder", "sla"):
+        names.update(event.get("agent_ids", ()))
+    names.update(event.get("audience", ()))
+    return names
 
 
 def visible(event: dict[str, Any], actor: Principal) -> bool:
     if actor.at_least("leader"):
         return True
-    if event.get("topic") == "queue":
-        return True
-    mine = actor.user_id
-    if event.get("topic") in ("workorder", "sla"):  # the order's owner, holder(s) and previous holder
-        return mine in (event.get("owner_id"), event.get("assignee_id")) or mine in event.get("audience", ())
-    return mine in (event.get("agent_id"), event.get("from_agent_id"), event.get("to_agent_id")) \
-        or mine in event.get("agent_ids", ())
+    names = recipients(event)
+    return names is None or actor.user_id in names
 
 
 def _snapshot_for(data: dict[str, Any], actor: Principal) -> dict[str, Any]:
     if actor.at_least("leader"):
         return data
-    return {**data,
-            "agents": [a for a in data["agents"] if a["id"] == actor.user_id],
-            "calls": [c for c in data["calls"]
-                      if actor.user_id in (c["agent_id"], *c["offered_to"])]}
+    return {
+        **data,
+        "agents": [a for a in data["agents"] if a["id"] == actor.user_id],
+        "calls": [c for c in data["calls"] if actor.user_id in (c["agent_id"], *c["offered_to"])],
+    }
+
+
+async def _send_snapshot(
+    websocket: WebSocket, centers: CenterService, actor: Principal, resync: bool = False
+) -> int:
+    """Send the live state; returns the bus position it corresponds to."""
+
+    def read(center: ContactCenter, now: float) -> tuple[int, dict[str, Any]]:
+        return centers.bus.last_seq(actor.tenant_id), center.snapshot(now)
+
+    seq, data = await centers.read(actor.tenant_id, read)
+    message: dict[str, Any] = {"type": "snapshot", "seq": seq, "data": _snapshot_for(data, actor)}
+    if resync:
+        message["resync"] = True  # the client fell behind: this replaces what it had
+    await websocket.send_text(dumps(message))
+    return int(seq)
+
+
+async def _send(websocket: WebSocket, texts: Sequence[str], batched: bool) -> None:
+    if not texts:
+        return
+    if batched:
+        await websocket.send_text("[" + ",".join(texts) + "]")
+        return
+    for text in texts:
+        await websocket.send_text(text)
 
 
 @router.websocket("/events")
 async def events(websocket: WebSocket) -> None:
     actor = await websocket_user(websocket)
     centers = get_container(websocket).centers
+    batched = websocket.query_params.get("batch", "") in ("1", "true")
     await websocket.accept()
-    subscription = centers.bus.subscribe(actor.tenant_id)
+    leader = actor.at_least("leader")
+    subscription = centers.bus.subscribe(
+        actor.tenant_id, None if leader else actor.user_id, route=recipients, queue_size=QUEUE_SIZE
+    )
     try:
         since = websocket.query_params.get("since")
-        missed = centers.bus.since(actor.tenant_id, int(since)) if since and since.isdigit() else None
+        missed = centers.bus.replay(actor.tenant_id, int(since)) if since and since.isdigit() else None
         if missed is not None:
-            seq = int(since or 0)
-            for item_seq, event in missed:
-                if visible(event, actor):
-                    await websocket.send_json({"seq": item_seq, "event": event})
-                seq = item_seq
+            seq = missed[-1].seq if missed else int(since or 0)
+            await _send(websocket, [item.text for item in missed if visible(item.event, actor)], batched)
         else:
-            def read(center: ContactCenter, now: float) -> tuple[int, dict[str, Any]]:
-                return centers.bus.last_seq(actor.tenant_id), center.snapshot(now)
-
-            seq, data = await centers.read(actor.tenant_id, read)
-            await websocket.send_json({"type": "snapshot", "seq": seq,
-                                       "data": _snapshot_for(data, actor)})
+            seq = await _send_snapshot(websocket, centers, actor)
+        pump = asyncio.create_task(_pump(websocket, subscription, centers, actor, seq, batched))
         receiver = asyncio.create_task(_drain(websocket))
-        while not receiver.done():
-            getter = asyncio.create_task(subscription.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if getter not in done:
-                getter.cancel()
-                break
-            item_seq, event = getter.result()
-            if item_seq <= seq:
-                continue
-            seq = item_seq
-            if visible(event, actor):
-                await websocket.send_json({"seq": item_seq, "event": event})
+        _, pending = await asyncio.wait({pump, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)  # (not gather: it can raise the child's cancellation here)
+        if not pump.cancelled():
+            pump.result()  # a bug in the pump is not swallowed
     except WebSocketDisconnect:
         pass
     finally:
         subscription.close()
+
+
+async def _pump(
+    websocket: WebSocket,
+    subscription: Subscription,
+    centers: CenterService,
+    actor: Principal,
+    seq: int,
+    batched: bool,
+) -> None:
+    """Send this client its events as they come; a resync snapshot when it fell behind."""
+    leader = actor.at_least("leader")
+    with contextlib.suppress(*_GONE):
+        while True:
+            items = await subscription.batch()
+            if subscription.overflowed:
+                subscription.overflowed = False
+                seq = await _send_snapshot(websocket, centers, actor, resync=True)
+            texts = []
+            for item in items:
+                if item.seq <= seq:
+                    continue
+                seq = item.seq
+                if leader or visible(item.event, actor):
+                    texts.append(item.text)
+            await _send(websocket, texts, batched)
 
 
 async def _drain(websocket: WebSocket) -> None:

@@ -1,11 +1,12 @@
 """IVR flows (admin): list, read, save (validated: refused with every problem named by
 node), delete, and a dry-run validation; voice prompts (admin): the catalogue, a tenant's
 own recordings (uploaded WAV, converted to 8 kHz mono), playback; callback requests
-(leaders list them, agents close them once they have called back)."""
+(leaders list them, agents call the customer back and close them)."""
 
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
@@ -18,7 +19,7 @@ from helpline.app import callbacks, ivr_flows
 from helpline.app.prompts import PromptLibrary
 from helpline.bootstrap_sip import prompt_library
 from helpline.domain.errors import Invalid, NotFound
-from helpline.web.api.acd_deps import Admin, Agent, Leader
+from helpline.web.api.acd_deps import Admin, Agent, Centers, Leader
 from helpline.web.deps import ContainerDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["ivr"])
@@ -147,3 +148,15 @@ async def callback_done(callback_id: str, actor: Agent, session: SessionDep) -> 
     return callbacks.as_dict(
         await callbacks.finish_callback(session, actor.tenant_id, callback_id, actor.user_id)
     )
+
+
+@router.post("/callbacks/{callback_id}/dial", status_code=status.HTTP_201_CREATED)
+async def callback_dial(
+    callback_id: str, actor: Agent, session: SessionDep, centers: Centers
+) -> dict[str, Any]:
+    """The agent calls the customer back: a dial-out to the number the request left."""
+    call_id = uuid.uuid4().hex
+    row, _ = await callbacks.dial_callback(
+        session, centers, actor.tenant_id, callback_id, actor.user_id, call_id
+    )
+    return {"call_id": call_id, "callback": callbacks.as_dict(row)}

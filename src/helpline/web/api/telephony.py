@@ -14,6 +14,7 @@ from sqlalchemy import select
 from helpline.adapters.db.acd_tables import CallEventRow, CallRecord
 from helpline.adapters.db.sip_tables import CallRecording
 from helpline.app import sip_accounts
+from helpline.app.call_quality import call_quality
 from helpline.domain.errors import Forbidden, NotFound
 from helpline.web.api.acd_deps import Admin, Agent, Leader
 from helpline.web.deps import ContainerDep, Principal, SessionDep
@@ -25,6 +26,11 @@ class SipAccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     password: str = Field(min_length=1, max_length=128)
     username: str | None = Field(default=None, max_length=64)  # default: the agent's extension
+
+
+class ForwardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    number: str | None = Field(default=None, max_length=33)  # None: ring the registered phone again
 
 
 def _phone(container: ContainerDep, tenant_id: str, user_id: str, username: str) -> dict[str, Any]:
@@ -54,6 +60,19 @@ async def get_sip_account(
         raise Forbidden("role_required", "only admins see other users' phones", role="admin")
     row = await sip_accounts.get_account(session, actor.tenant_id, user_id)
     return _phone(container, actor.tenant_id, user_id, row.username)
+
+
+@router.put("/agents/{user_id}/sip/forward")
+async def set_sip_forward(
+    user_id: str, body: ForwardIn, actor: Agent, session: SessionDep, container: ContainerDep
+) -> dict[str, Any]:
+    """Reach the user at an outside number (rung through the trunk) instead of the phone;
+    ``null`` goes back to the phone. The admin, or the user themself."""
+    if user_id != actor.user_id and not actor.at_least("admin"):
+        raise Forbidden("role_required", "only admins change other users' phones", role="admin")
+    directory = container.sip.directory if container.sip is not None else None
+    row = await sip_accounts.set_forward(session, directory, actor.tenant_id, user_id, body.number)
+    return {**_phone(container, actor.tenant_id, user_id, row.username), "forward_to": row.forward_to}
 
 
 @router.delete("/agents/{user_id}/sip", status_code=status.HTTP_204_NO_CONTENT)
@@ -103,9 +122,14 @@ async def list_recordings(call_id: str, actor: Agent, session: SessionDep) -> li
 
 @router.get("/calls/{call_id}/recording", response_class=FileResponse)
 async def get_recording(
-    call_id: str, actor: Agent, session: SessionDep, kind: Literal["call", "voicemail"] = Query("call")
+    call_id: str,
+    actor: Agent,
+    session: SessionDep,
+    kind: Literal["call", "voicemail", "stereo", "caller", "agent"] = Query("call"),
 ) -> FileResponse:
-    """The call's recording (or the voicemail the caller left) as 8 kHz mono WAV."""
+    """The call's recording (or the voicemail the caller left) as 8 kHz mono WAV; where the
+    tenant records both directions apart, ``stereo`` (caller left, agent right) or the
+    ``caller`` and ``agent`` sides."""
     await _may_hear(session, actor, call_id)
     row = await session.scalar(
         select(CallRecording)
@@ -120,6 +144,14 @@ async def get_recording(
     if row is None or not Path(row.path).is_file():
         raise NotFound("recording_not_found", f"call {call_id} has no {kind} recording", call_id=call_id)
     return FileResponse(row.path, media_type="audio/wav", filename=f"{call_id}-{kind}.wav")
+
+
+@router.get("/calls/{call_id}/quality")
+async def get_call_quality(call_id: str, actor: Agent, session: SessionDep) -> dict[str, Any]:
+    """Media quality of each leg of a finished SIP call: RTP sent/received/lost, jitter, and
+    what the far end reported by RTCP (loss, jitter, round trip)."""
+    await _may_hear(session, actor, call_id)
+    return {"call_id": call_id, "legs": await call_quality(session, actor.tenant_id, call_id)}
 
 
 @router.get("/telephony/status")

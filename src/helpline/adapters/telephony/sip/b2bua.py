@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 
+from helpline.adapters.telephony.sip import early
 from helpline.adapters.telephony.sip.caller import CallerServices
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
 from helpline.adapters.telephony.sip.conference import SUPERVISOR_MODES
@@ -32,9 +33,11 @@ from helpline.adapters.telephony.sip.leg import Leg, LegState
 from helpline.adapters.telephony.sip.listener import InboundCall, SwitchListener
 from helpline.adapters.telephony.sip.media import play
 from helpline.adapters.telephony.sip.outbound import Dialer
+from helpline.adapters.telephony.sip.recording import split_files
 from helpline.adapters.telephony.sip.registrar import Registrar
 from helpline.adapters.telephony.sip.rtp import PortPool, RtpStats
 from helpline.adapters.telephony.sip.transaction import InviteServerTransaction
+from helpline.adapters.telephony.sip.transfers import CallTransfers
 from helpline.adapters.telephony.sip.ua import UserAgent
 from helpline.adapters.telephony.sip.uri import NameAddr
 
@@ -60,9 +63,10 @@ class CallSummary:
     heard: dict[str, int]  # frames conferences mixed, "listener<speaker"
     recordings: tuple[Path, ...]
     recording_seconds: float = 0.0
+    split_recordings: tuple[tuple[str, Path], ...] = ()  # (stereo | caller | agent, file)
 
 
-class B2bua(CallerServices):
+class B2bua(CallerServices, CallTransfers):
     def __init__(self, config: SipConfig, ua: UserAgent, registrar: Registrar, pool: PortPool,
                  listener: SwitchListener, extension_of: ExtensionOf, ivr: IvrFlow,
                  hold_music: Pcm) -> None:
@@ -75,8 +79,12 @@ class B2bua(CallerServices):
         self.ivr = ivr
         self.hold_music = hold_music
         self.dialer = Dialer(config, ua, registrar, pool)
+        # (tenant, agent) -> an outside number the agent is reached at instead of a phone
+        self.forward_of: ExtensionOf = lambda tenant_id, agent_id: None
         self.survey_flow: IvrFlow | None = None  # what the caller hears after the agent hangs up
         self.calls: dict[str, SwitchCall] = {}
+        self.aliases: dict[str, str] = {}  # the ACD's consult call id -> the customer's call
+        self.phone_dials: dict[str, Leg] = {}  # calls agents' phones placed, until the ACD books them
         self.history: deque[CallSummary] = deque(maxlen=100)
         # told of every finished call (the platform links the recording to the call record)
         self.on_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None
@@ -100,7 +108,8 @@ class B2bua(CallerServices):
         task.add_done_callback(self._tasks.discard)
 
     def _call(self, tenant_id: str, call_id: str, command: str) -> SwitchCall | None:
-        call = self.calls.get(call_id)
+        """The call named by ``call_id`` (or by the id of its consult)."""
+        call = self.calls.get(self.aliases.get(call_id, call_id))
         if call is None or call.tenant_id != tenant_id or call.phase is CallPhase.ENDED:
             log.info("no_such_call", command=command, call_id=call_id)
             return None
@@ -129,28 +138,41 @@ class B2bua(CallerServices):
                           callee=number, source=str(txn.peer))
         leg.call_id = call_id
         self.calls[call_id] = call
-        if self.config.recording_dir:
-            call.record(recording_path(self.config.recording_dir, tenant_id, call_id))
-        leg.answer()
+        self.record_call(call)
+        early.answer_caller(self, call)  # 200 OK now, or 183 with ringback or the IVR first
 
-    def _start_ivr(self, call: SwitchCall) -> None:
+    def record_call(self, call: SwitchCall) -> None:
+        if self.config.recording_dir:
+            call.record(recording_path(self.config.recording_dir, call.tenant_id, call.call_id))
+            if call.recorder is not None:  # both directions apart too, where the tenant asks
+                call.recorder.split(self.config.split_recording_by_tenant.get(
+                    call.tenant_id, self.config.split_recording))
+
+    def _start_ivr(self, call: SwitchCall, flow: IvrFlow | None = None) -> None:
         session = IvrSession(call.caller_leg.rtp, caller=call.caller, callee=call.callee,
                              tenant_id=call.tenant_id, call_id=call.call_id)
         call.ivr = session
         call.caller_leg.rtp.on_dtmf = lambda digit: self.leg_dtmf(call.caller_leg, digit)
 
         async def run() -> None:
-            digits = await self.ivr(session)
+            digits = await (flow or self.ivr)(session)
             call.ivr = None
             if call.phase is not CallPhase.IVR:
                 return
             call.digits = digits
+            arrived = InboundCall(call.tenant_id, call.call_id, call.caller, call.callee, digits,
+                                  call.source, dict(session.route))
+            number = session.route.get("number")
+            # the IVR sends the caller out through the trunk; the ACD only records the call
+            # (a number that cannot be called: the ACD's end of the call hangs it up)
+            if (session.route.get("action") == "transfer" and isinstance(number, str)
+                    and await self.transfer_out(call.tenant_id, call.call_id, number)):
+                self._notify(self.listener.call_arrived(arrived))
+                return
             call.phase = CallPhase.QUEUED
             call.handed_over = True
             call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
-            self._notify(self.listener.call_arrived(InboundCall(
-                call.tenant_id, call.call_id, call.caller, call.callee, digits, call.source,
-                dict(session.route))))
+            self._notify(self.listener.call_arrived(arrived))
 
         call.spawn(run())
 
@@ -160,11 +182,14 @@ class B2bua(CallerServices):
         call = self._call(tenant_id, call_id, "ring_agent")
         if call is None:
             return
+        if call_id in self.aliases:  # the ACD offers a consult call to the colleague
+            await self.ring_consulted(call, agent_id)
+            return
         existing = call.agent_legs.get(agent_id)
         if existing is not None and existing.live:
             return
-        leg = await self.dialer.place(self, call_id=call_id, caller=call.caller, party_id=agent_id,
-                                      extension=self.extension_of(tenant_id, agent_id), role="agent")
+        leg = await self.reach(tenant_id, call_id=call_id, caller=call.caller, party_id=agent_id,
+                               role="agent")
         if isinstance(leg, str):
             self._notify(self.listener.agent_failed(tenant_id, call_id, agent_id, leg))
             return
@@ -174,10 +199,25 @@ class B2bua(CallerServices):
         call.agent_legs[agent_id] = leg
         self._start(call, agent_id, leg)
 
+    async def reach(self, tenant_id: str, *, call_id: str, caller: str, party_id: str, role: str,
+                    auto_answer: bool = False) -> Leg | str:
+        """A leg (not yet started) to an agent or supervisor: their registered phone, or the
+        outside number they are reached at (through the trunk); or why there is none."""
+        number = self.forward_of(tenant_id, party_id)
+        if number:
+            return await self.dialer.trunk(self, call_id=call_id, number=number, party_id=party_id, role=role)
+        return await self.dialer.place(self, call_id=call_id, caller=caller, party_id=party_id,
+                                       extension=self.extension_of(tenant_id, party_id), role=role,
+                                       auto_answer=auto_answer)
+
     def _start(self, call: SwitchCall, party_id: str, leg: Leg) -> None:
         call.placed.append((party_id, leg))
         leg.start()
         self.ua.scheduler.call_later(self.config.ring_timeout, lambda: self._ring_timeout(leg))
+
+    def _start_far(self, far: Leg) -> None:
+        """The far end of a dial-out is being called: the same cap on ringing as a phone."""
+        self.ua.scheduler.call_later(self.config.ring_timeout, lambda: self._ring_timeout(far))
 
     def _ring_timeout(self, leg: Leg) -> None:
         if leg.state in (LegState.CALLING, LegState.EARLY):
@@ -187,6 +227,9 @@ class B2bua(CallerServices):
     async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
         """Stop ringing (or drop the answered but unbridged leg of) one agent."""
         call = self._call(tenant_id, call_id, "cancel_ring")
+        if call_id in self.aliases and call is not None:
+            self.cancel_consult_ring(call, agent_id)
+            return
         if call is None or call.bridged == agent_id:
             return
         leg = call.agent_legs.pop(agent_id, None)
@@ -197,12 +240,15 @@ class B2bua(CallerServices):
         call = self._call(tenant_id, call_id, "bridge")
         if call is None:
             return
+        if call_id in self.aliases:  # the consulted party answered
+            self.connect_consult(call)
+            return
         leg = call.agent_legs.get(agent_id)
         if leg is None or not leg.live:
             log.info("bridge_without_agent_leg", call_id=call_id, agent_id=agent_id)
             return
         for other, other_leg in call.live_agent_legs():
-            if other != agent_id:
+            if other != agent_id and other not in call.members:
                 call.agent_legs.pop(other, None)
                 other_leg.hangup("answered_elsewhere")
         if leg.state is LegState.CONFIRMED:
@@ -229,14 +275,14 @@ class B2bua(CallerServices):
         """Ring the supervisor's phone and let them listen, whisper, barge in or take over;
         called again for a supervisor already on the call, it changes the mode."""
         call = self._call(tenant_id, call_id, "monitor")
-        if call is None or mode not in SUPERVISOR_MODES:
+        if call is None or mode not in SUPERVISOR_MODES or call_id in self.aliases:
             return
         call.supervisor_modes[supervisor_id] = mode
         if mode == "intercept":  # the ACD has taken the agents off the call
             for agent_id, agent_leg in call.live_agent_legs():
                 call.agent_legs.pop(agent_id, None)
                 agent_leg.hangup("intercepted")
-            call.bridged = None
+            call.bridged, call.members = None, []
             call.phase = CallPhase.QUEUED
             call.refresh()
             call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
@@ -244,9 +290,8 @@ class B2bua(CallerServices):
         if existing is not None and existing.live:
             call.refresh()
             return
-        leg = await self.dialer.place(self, call_id=call_id, caller=call.caller, party_id=supervisor_id,
-                                      extension=self.extension_of(tenant_id, supervisor_id),
-                                      role="supervisor")
+        leg = await self.reach(tenant_id, call_id=call_id, caller=call.caller, party_id=supervisor_id,
+                               role="supervisor")
         if isinstance(leg, str):
             call.supervisor_modes.pop(supervisor_id, None)
             self._notify(self.listener.supervisor_left(tenant_id, call_id, supervisor_id, leg))
@@ -269,14 +314,21 @@ class B2bua(CallerServices):
             call.refresh()
 
     async def hangup(self, tenant_id: str, call_id: str) -> None:
+        if self.drop_phone_dial(call_id):
+            return
         call = self._call(tenant_id, call_id, "hangup")
-        if call is not None:
+        if call is not None and call_id in self.aliases:  # the consult call only
+            if call.consult is not None and call.consult.consult_id == call_id:
+                self._drop_consult(call, "call_ended")
+        elif call is not None:
             await self._end(call)
 
     async def _end(self, call: SwitchCall) -> None:
         if self.calls.pop(call.call_id, None) is None:
             return
         call.phase = CallPhase.ENDED
+        if call.consult is not None:
+            self.aliases.pop(call.consult.consult_id, None)
         for _, leg in call.placed:
             leg.hangup("call_ended")
         call.caller_leg.hangup("call_ended")
@@ -285,7 +337,8 @@ class B2bua(CallerServices):
         self.history.append(CallSummary(call.tenant_id, call.call_id, call.caller, call.callee,
                                         call.digits, tuple(p for p, _ in call.placed),
                                         call.last_bridged, rtp, dict(call.relayed), dict(call.heard),
-                                        tuple(call.recordings), call.recording_seconds))
+                                        tuple(call.recordings), call.recording_seconds,
+                                        tuple(split_files(call.recordings))))
         if self.on_ended is not None:
             self.spawn(self.on_ended(self.history[-1]), "call_ended_hook_failed")
 
@@ -305,6 +358,8 @@ class B2bua(CallerServices):
         call, party = self._call_of(leg), leg.agent_id
         if call is None or party is None:
             return None
+        if leg.role == "consult":
+            return (call, party) if call.consult is not None and call.consult.leg is leg else None
         legs = call.supervisor_legs if leg.role == "supervisor" else call.agent_legs
         return (call, party) if legs.get(party) is leg else None
 
@@ -312,6 +367,10 @@ class B2bua(CallerServices):
         log.info("phone_ringing", call_id=leg.call_id, party=leg.agent_id, role=leg.role)
 
     def leg_answered(self, leg: Leg) -> None:
+        call = self._call_of(leg)
+        if call is not None and leg is call.caller_leg:  # the far end of a dial-out
+            self.far_end_answered(call)
+            return
         placed = self._placed(leg)
         if placed is None:
             leg.hangup("call_gone")
@@ -320,6 +379,12 @@ class B2bua(CallerServices):
         if leg.role == "supervisor":
             call.refresh()
             return
+        if leg.role == "consult":
+            self.consult_leg_answered(call, leg)
+            return
+        if call.phase is CallPhase.DIALING:  # the agent's own phone: now the far end
+            self.dial_agent_answered(call, leg)
+            return
         if call.bridged is not None and call.bridged != party:
             call.agent_legs.pop(party, None)
             leg.hangup("answered_elsewhere")
@@ -327,19 +392,37 @@ class B2bua(CallerServices):
         call.wire(leg, None)
         if call.pending_bridge == party:
             call.connect(party)
-        self._notify(self.listener.agent_answered(call.tenant_id, call.call_id, party))
+        if not call.detached:
+            self._notify(self.listener.agent_answered(call.tenant_id, call.call_id, party))
 
     def leg_confirmed(self, leg: Leg) -> None:
         call = self._call_of(leg)
         if call is not None and leg is call.caller_leg and call.phase is CallPhase.IVR:
             self._start_ivr(call)
+            return
+        placed = self._placed(leg)  # a phone that placed a dial-out, answered with the far end
+        if placed is not None and placed[0].pending_bridge == placed[1]:
+            placed[0].connect(placed[1])
 
     def leg_failed(self, leg: Leg, status: int) -> None:
+        reason = FAILURES.get(status, f"failed_{status}")
+        call = self._call_of(leg)
+        if call is not None and leg is call.caller_leg and call.outbound:  # the far end of a dial-out
+            self.far_end_gone(call, reason)
+            self.spawn(self._end(call), "call_end_failed")
+            return
         placed = self._placed(leg)
         if placed is None:
             return
         call, party = placed
-        reason = FAILURES.get(status, f"failed_{status}")
+        if leg.role == "consult":
+            self.consult_leg_gone(call, leg, reason)
+            return
+        if call.detached or call.phase is CallPhase.DIALING:  # the number, or the agent's own phone
+            if call.phase is CallPhase.DIALING:
+                self.far_end_gone(call, reason)
+            self.spawn(self._end(call), "call_end_failed")
+            return
         if leg.role == "supervisor":
             del call.supervisor_legs[party]
             call.supervisor_modes.pop(party, None)
@@ -362,6 +445,12 @@ class B2bua(CallerServices):
         if placed is None:
             return
         call, party = placed
+        if leg.role == "consult":
+            self.consult_leg_gone(call, leg, None)
+            return
+        if call.detached:  # the number the caller was sent to hung up
+            self.spawn(self._end(call), "call_end_failed")
+            return
         if leg.role == "supervisor":
             del call.supervisor_legs[party]
             call.supervisor_modes.pop(party, None)
@@ -369,7 +458,14 @@ class B2bua(CallerServices):
             self._notify(self.listener.supervisor_left(call.tenant_id, call.call_id, party, "hung_up"))
             return
         del call.agent_legs[party]
-        if call.bridged == party:
+        if party in call.members:  # one of a three-way leaves; the others go on
+            call.members.remove(party)
+            if call.bridged == party:
+                call.bridged = call.last_bridged = call.members[0] if call.members else None
+            if len(call.members) < 2:
+                call.members = []
+            call.refresh()
+        elif call.bridged == party:
             call.bridged = None
             call.phase = CallPhase.QUEUED
             call.refresh()

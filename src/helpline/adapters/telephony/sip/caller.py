@@ -37,7 +37,7 @@ class CallerServices:
         call = self._call(tenant_id, call_id, "survey")
         if call is None:
             return
-        if self.survey_flow is None:
+        if self.survey_flow is None or call.outbound:  # the far end of a dial-out is not surveyed
             await self._end(call)
             return
         await self.take_over(tenant_id, call_id, self.survey_flow)
@@ -61,6 +61,7 @@ class CallerServices:
             if leg.live:
                 leg.hangup("call_ended")
         call.bridged = call.pending_bridge = None
+        call.members = []
         call.refresh()
         call.stop_media()
         session = IvrSession(
@@ -96,14 +97,23 @@ class CallerServices:
         return True
 
     async def release_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None:
-        """The agent left the call (blind transfer): their phone is hung up and the caller
-        hears music on hold until the ACD bridges the next agent."""
+        """The agent left the call (blind transfer, or leaving a three-way): their phone is
+        hung up and the caller hears music on hold until the ACD bridges the next agent (or
+        talks on with those left in the conference)."""
         call = self._call(tenant_id, call_id, "release_agent")
         if call is None:
             return
         leg = call.agent_legs.pop(agent_id, None)  # first: its BYE is no hang-up to report
         if leg is not None and leg.live:
             leg.hangup("transferred")
+        if agent_id in call.members:
+            call.members.remove(agent_id)
+            if call.bridged == agent_id:
+                call.bridged = call.last_bridged = call.members[0] if call.members else None
+            if len(call.members) < 2:
+                call.members = []
+            call.refresh()
+            return
         if agent_id in (call.bridged, call.pending_bridge):
             call.bridged = call.pending_bridge = None
             call.phase = CallPhase.QUEUED

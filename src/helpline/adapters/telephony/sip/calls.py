@@ -1,5 +1,10 @@
 """A call as the switch holds it: the caller's leg, the agent legs rung for it, and what the
-caller hears (IVR prompt, music on hold, or an agent through the RTP relay).
+caller hears (IVR prompt, music on hold, or an agent through the RTP relay). The "caller"
+is the customer's leg: the one who dialled in, or the number an agent dialled out to.
+
+A consult (attended transfer) lives inside the customer's call: the consulted party's leg
+is the call's :class:`Consult`, related to the caller only when the consult is completed
+(the leg becomes the call's agent) or turned into a three-way conference (``members``).
 
 The relay forwards each received RTP packet to the other leg at once (no jitter buffer,
 which a G.711 relay does not need), transcoding PCMU<->PCMA when the legs differ and
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,7 @@ from helpline.adapters.telephony.sip.rtp import DtmfEvent, RtpPacket, RtpSession
 
 
 class CallPhase(StrEnum):
+    DIALING = "dialing"  # outbound: the agent's phone, then the far end, are being rung
     IVR = "ivr"
     QUEUED = "queued"  # handed to the ACD; music on hold until an agent is bridged
     BRIDGED = "bridged"
@@ -33,15 +40,39 @@ class CallPhase(StrEnum):
     ENDED = "ended"
 
 
+@dataclass
+class Consult:
+    """The consulted party of a call: an agent's phone or a number through the trunk."""
+
+    consult_id: str  # the ACD's id of the consult call
+    agent_id: str  # the consulting agent (the caller waits on hold meanwhile)
+    target: str  # the consulted agent's id, or "number:<n>"
+    number: str | None = None
+    leg: Leg | None = None
+    connected: bool = False  # the consulted party answered: the two agents talk
+
+
+def number_party(number: str) -> str:
+    """The party key of an outside number on a call (agents are keyed by their id)."""
+    return f"number:{number}"
+
+
 class Relay:
     """Forwards the RTP one leg receives to another leg's session."""
 
-    def __init__(self, source: Leg, target: RtpSession, counts: dict[str, int], key: str) -> None:
+    def __init__(self, source: Leg, target: RtpSession, counts: dict[str, int], key: str,
+                 pair: str | None = None) -> None:
         self.source = source
         self.target = target
-        self.counts = counts  # packets relayed, by direction, over the whole call
+        self.counts = counts  # packets relayed, by direction and by "listener<speaker", for the call
         self.key = key
+        self.pair = pair
         self._events: dict[int, int] = {}  # incoming event timestamp -> outgoing timestamp
+
+    def _count(self) -> None:
+        self.counts[self.key] += 1
+        if self.pair is not None:
+            self.counts[self.pair] = self.counts.get(self.pair, 0) + 1
 
     def __call__(self, packet: RtpPacket) -> None:
         plan, target = self.source.plan, self.target
@@ -53,10 +84,10 @@ class Relay:
                 if packet.timestamp not in self._events:
                     self._events = {packet.timestamp: target.next_timestamp}
                 target.send_dtmf(event, self._events[packet.timestamp])
-                self.counts[self.key] += 1
+                self._count()
         elif packet.pt == plan.pt and packet.payload:
             target.send_payload(g711.transcode(packet.payload, plan.codec, target.codec), len(packet.payload))
-            self.counts[self.key] += 1
+            self._count()
 
 
 class SwitchCall:
@@ -78,7 +109,7 @@ class SwitchCall:
         self.digits = ""
         self.ivr: IvrSession | None = None
         self.relays: dict[str, Relay] = {}
-        self.relayed = {"to_agent": 0, "to_caller": 0}
+        self.relayed = {"to_agent": 0, "to_caller": 0, "consult": 0}
         self.supervisor_legs: dict[str, Leg] = {}
         self.supervisor_modes: dict[str, str] = {}
         self.conference: Conference | None = None
@@ -86,6 +117,10 @@ class SwitchCall:
         self.recorder: CallRecorder | None = None
         self.recordings: list[Path] = []
         self.recording_seconds = 0.0
+        self.consult: Consult | None = None
+        self.members: list[str] = []  # the agents (and numbers) of a three-way conference
+        self.outbound = False  # an agent dialled out: the "caller" is the far end
+        self.detached = False  # the ACD is done with the call (sent out to a number): see it to its end
         self._media: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -149,34 +184,58 @@ class SwitchCall:
         self.refresh()
 
     def refresh(self) -> None:
-        """Rebuild the media paths from who is on the call now: nothing while on hold, a
-        relay between caller and agent, or a conference as soon as a supervisor is on."""
+        """Rebuild the media paths from who is on the call now: nothing to the caller while on
+        hold (but the consulting agent and the consulted party, once it answered, talk); a relay
+        between caller and agent; or a conference as soon as a supervisor or a second agent
+        (three-way) is on."""
         self._stop_conference()
         self.disconnect()
-        if self.phase in (CallPhase.HELD, CallPhase.ENDED):
+        if self.phase is CallPhase.ENDED:
             return
-        agent_leg = self.agent_legs.get(self.bridged) if self.bridged else None
-        if agent_leg is not None and agent_leg.state is not LegState.CONFIRMED:
-            agent_leg = None
+        if self.phase is CallPhase.HELD:
+            self._consult_paths()
+            return
+        parties = self._parties()
         supervisors = {s: leg for s, leg in self.supervisor_legs.items() if leg.state is LegState.CONFIRMED}
-        if supervisors:
+        if supervisors or len(parties) > 1:
             self.stop_media()
             conference = Conference()
             conference.add("caller", "caller", self.caller_leg)
-            if agent_leg is not None and self.bridged is not None:
-                conference.add(self.bridged, "agent", agent_leg)
+            for party, leg in parties:
+                conference.add(party, "agent", leg)
             for supervisor_id, leg in supervisors.items():
                 conference.add(supervisor_id, "supervisor", leg, self.supervisor_modes.get(supervisor_id))
             for key in conference.participants:
                 conference.tap(key)
             conference.start()
             self.conference = conference
-        elif agent_leg is not None:
-            to_agent = Relay(self.caller_leg, agent_leg.rtp, self.relayed, "to_agent")
-            to_caller = Relay(agent_leg, self.caller_leg.rtp, self.relayed, "to_caller")
+        elif parties:
+            [(party, agent_leg)] = parties
+            to_agent = Relay(self.caller_leg, agent_leg.rtp, self.relayed, "to_agent", f"{party}<caller")
+            to_caller = Relay(agent_leg, self.caller_leg.rtp, self.relayed, "to_caller", f"caller<{party}")
             self.relays = {"to_agent": to_agent, "to_caller": to_caller}
             self.wire(self.caller_leg, to_agent)
             self.wire(agent_leg, to_caller)
+
+    def _parties(self) -> list[tuple[str, Leg]]:
+        """The answered agent legs the caller talks to: the bridged agent, or the members of a
+        three-way conference."""
+        keys = list(self.members) or ([self.bridged] if self.bridged else [])
+        legs = [(key, self.agent_legs.get(key)) for key in keys]
+        return [(key, leg) for key, leg in legs if leg is not None and leg.state is LegState.CONFIRMED]
+
+    def _consult_paths(self) -> None:
+        consult = self.consult
+        agent_leg = self.agent_legs.get(consult.agent_id) if consult else None
+        if (consult is None or not consult.connected or consult.leg is None or agent_leg is None
+                or consult.leg.state is not LegState.CONFIRMED or agent_leg.state is not LegState.CONFIRMED):
+            return
+        target = consult.target
+        to_target = Relay(agent_leg, consult.leg.rtp, self.relayed, "consult", f"{target}<{consult.agent_id}")
+        to_agent = Relay(consult.leg, agent_leg.rtp, self.relayed, "consult", f"{consult.agent_id}<{target}")
+        self.relays = {"to_consulted": to_target, "to_consulting": to_agent}
+        self.wire(agent_leg, to_target)
+        self.wire(consult.leg, to_agent)
 
     def _stop_conference(self) -> None:
         if self.conference is not None:
@@ -187,7 +246,8 @@ class SwitchCall:
     def disconnect(self) -> None:
         """Nothing flows between the legs (hold, or someone left); recording goes on."""
         self.wire(self.caller_leg, None)
-        for leg in [*self.agent_legs.values(), *self.supervisor_legs.values()]:
+        consult_leg = [self.consult.leg] if self.consult and self.consult.leg else []
+        for leg in [*self.agent_legs.values(), *self.supervisor_legs.values(), *consult_leg]:
             if leg.live:
                 self.wire(leg, None)
         self.relays = {}

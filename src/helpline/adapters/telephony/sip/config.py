@@ -35,6 +35,30 @@ class SipConfig:
     nonce_ttl: float = 300.0
     timers: TimerConfig = field(default_factory=TimerConfig)
     user_agent: str = "Helpline"
+    # early media (early.py): "answer" at once, 183 with "ringback" first, or the "ivr" before 200
+    early_media: str = "answer"
+    early_media_seconds: float = 3.0  # how long "ringback" rings before the switch answers
+    ringback: str = "cn"  # the ringback tone: "cn" (450 Hz), "eu" (425 Hz), "us" (440+480 Hz)
+    ringback_by_tenant: dict[str, str] = field(default_factory=dict)
+    # recordings besides the mixed one (recording.py): "" none, "stereo" (caller left, agent
+    # right) or "mono" (a file per direction); per tenant in split_recording_by_tenant
+    split_recording: str = ""
+    split_recording_by_tenant: dict[str, str] = field(default_factory=dict)
+    trunk: str | None = None  # host[:port] of the carrier for outbound calls (UDP); None: none
+    caller_id: str = ""  # the number outbound calls present (From, P-Asserted-Identity)
+
+    @property
+    def trunk_address(self) -> tuple[str, int] | None:
+        """(host, port) of the trunk, or None when there is none."""
+        text = (self.trunk or "").strip()
+        if not text:
+            return None
+        if text.startswith("["):  # [IPv6]:port
+            host, _, rest = text[1:].partition("]")
+            port = rest.removeprefix(":")
+        else:
+            host, _, port = text.partition(":")
+        return host, int(port) if port.isdigit() else 5060
 
     @property
     def advertised_host(self) -> str:

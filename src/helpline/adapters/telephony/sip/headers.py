@@ -40,80 +40,114 @@ MULTI_VALUED = frozenset({
 _SENT_PROTOCOL = re.compile(r"^\s*SIP\s*/\s*2\.0\s*/\s*([A-Za-z0-9.!%*_+`'~-]+)\s+(\S.*)$", re.S | re.I)
 
 
+_CANONICAL: dict[str, str] = {}
+_SPELLED: dict[str, str] = {}
+_CACHE_LIMIT = 4096  # header names seen; hostile input must not grow the caches forever
+
+
 def canonical(name: str) -> str:
     """The lowercase long form of a header name (``v`` -> ``via``)."""
-    lower = name.lower()
-    return COMPACT.get(lower, lower)
+    key = _CANONICAL.get(name)
+    if key is None:
+        lower = name.lower()
+        key = COMPACT.get(lower, lower)
+        if len(_CANONICAL) < _CACHE_LIMIT:
+            _CANONICAL[name] = key
+    return key
 
 
 def spelled(key: str) -> str:
     """How a header name is written on the wire (``call-id`` -> ``Call-ID``)."""
-    return _SPELLING.get(key) or "-".join(p[:1].upper() + p[1:] for p in key.split("-"))
+    name = _SPELLED.get(key)
+    if name is None:
+        name = _SPELLING.get(key) or "-".join(p[:1].upper() + p[1:] for p in key.split("-"))
+        if len(_SPELLED) < _CACHE_LIMIT:
+            _SPELLED[key] = name
+    return name
 
 
 class Headers:
-    """Ordered (name, value) pairs, looked up case-insensitively and by compact form."""
+    """Ordered (name, value) pairs, looked up case-insensitively and by compact form.
+
+    Each line is stored as (key, name, value), the canonical key computed once when the line
+    is added (at parse time for received messages): lookups compare keys and never
+    re-normalise names (the profile showed that at ~5% of the switch's busy time).
+    """
+
+    __slots__ = ("_items",)
 
     def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
-        self._items: list[tuple[str, str]] = []
+        self._items: list[tuple[str, str, str]] = []
         for name, value in items or []:
             self.add(name, value)
 
     def add(self, name: str, value: str) -> None:
-        self._items.append((spelled(canonical(name)), value))
+        key = canonical(name)
+        self._items.append((key, spelled(key), value))
 
     def prepend(self, name: str, value: str) -> None:
-        self._items.insert(0, (spelled(canonical(name)), value))
+        key = canonical(name)
+        self._items.insert(0, (key, spelled(key), value))
 
     def set(self, name: str, value: str) -> None:
         """Replace every value of ``name`` by one, kept where the first one was."""
         key = canonical(name)
-        for i, (n, _) in enumerate(self._items):
-            if canonical(n) == key:
-                self._items[i] = (spelled(key), value)
-                self._items = [item for j, item in enumerate(self._items)
-                               if j == i or canonical(item[0]) != key]
+        for i, item in enumerate(self._items):
+            if item[0] == key:
+                self._items[i] = (key, spelled(key), value)
+                self._items = [it for j, it in enumerate(self._items) if j == i or it[0] != key]
                 return
         self.add(name, value)
 
     def replace_first(self, name: str, value: str) -> None:
         """Replace the first line of ``name`` (the top Via, say), keeping the others."""
         key = canonical(name)
-        for i, (n, _) in enumerate(self._items):
-            if canonical(n) == key:
-                self._items[i] = (n, value)
+        for i, (k, n, _) in enumerate(self._items):
+            if k == key:
+                self._items[i] = (k, n, value)
                 return
         self.add(name, value)
 
     def remove(self, name: str) -> None:
         key = canonical(name)
-        self._items = [item for item in self._items if canonical(item[0]) != key]
+        self._items = [item for item in self._items if item[0] != key]
 
     def get(self, name: str) -> str | None:
         key = canonical(name)
-        return next((v for n, v in self._items if canonical(n) == key), None)
+        for k, _, v in self._items:
+            if k == key:
+                return v
+        return None
 
     def raw(self, name: str) -> list[str]:
         """Every header line's value for ``name``, unsplit."""
         key = canonical(name)
-        return [v for n, v in self._items if canonical(n) == key]
+        return [v for k, _, v in self._items if k == key]
 
     def values(self, name: str) -> list[str]:
         """The values of ``name``, comma lists split for the multi-valued headers."""
         key = canonical(name)
-        raw = self.raw(key)
+        raw = [v for k, _, v in self._items if k == key]
         if key not in MULTI_VALUED:
             return raw
         out: list[str] = []
         for line in raw:
+            if "," not in line and '"' not in line:  # the common case: nothing to split
+                if line.strip():
+                    out.append(line.strip())
+                continue
             out += [p.strip() for p in split_quoted(line, ",") if p.strip()]
         return out
+
+    def lines(self, *, skip: str = "") -> list[str]:
+        """``Name: value`` wire lines, without the header keyed ``skip`` (canonical)."""
+        return [f"{n}: {v}" for k, n, v in self._items if k != skip]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._items)
+        return iter([(n, v) for _, n, v in self._items])
 
     def __len__(self) -> int:
         return len(self._items)

@@ -69,10 +69,12 @@ class Leg:
         self.client_txn: ClientTransaction | None = None
         self.plan: sdp.AudioPlan | None = None
         self.agent_id: str | None = None  # the agent (or supervisor) this leg rings
-        self.role = "caller" if inbound else "agent"  # or "supervisor"
+        self._role = ""
+        self.role = "caller" if inbound else "agent"  # or "supervisor", "consult"
         self.call_id: str | None = None  # the ACD call this leg belongs to
         self.end_cause: str | None = None
         self._sdp_version = 1
+        self._early_sdp: bytes | None = None  # the SDP of our 183, repeated in the 200
         self._ok: Response | None = None
         self._ok_timer: Cancellable | None = None
         self._ack: Request | None = None
@@ -81,6 +83,15 @@ class Leg:
 
     def __repr__(self) -> str:
         return f"Leg({'in' if self.inbound else 'out'}, {self.state.value}, {self.invite.call_id!r})"
+
+    @property
+    def role(self) -> str:
+        return self._role
+
+    @role.setter
+    def role(self, value: str) -> None:
+        self._role = value
+        self.rtp.stats.role = value  # so the leg's statistics say whose they are
 
     @property
     def live(self) -> bool:
@@ -106,10 +117,27 @@ class Leg:
 
     # -- inbound (UAS) ------------------------------------------------------------------------
 
+    def progress(self) -> bool:
+        """183 Session Progress with our SDP answer: early media (RFC 3960, without 100rel:
+        the 200 OK repeats the same SDP). False when it cannot be done (the INVITE had no
+        offer, or the leg is past it): answer instead."""
+        if self.server_txn is None or self.dialog is None or self.plan is None:
+            return False
+        if self.state not in (LegState.CALLING, LegState.EARLY):
+            return False
+        if self._early_sdp is None:
+            self._early_sdp = self.local_sdp(sdp.answer_direction(self.plan.direction))
+        self.server_txn.respond(self.ua.response(self.invite, 183, to_tag=self.dialog.local.tag,
+                                                 body=self._early_sdp, content_type="application/sdp",
+                                                 contact=True))
+        self.state = LegState.EARLY
+        return True
+
     def answer(self) -> None:
         """200 OK with our SDP, retransmitted (T1 doubling to T2) until the ACK (§13.3.1.4)."""
         assert self.server_txn is not None and self.dialog is not None
-        body = self.local_sdp(sdp.answer_direction(self.plan.direction) if self.plan else "sendrecv")
+        body = self._early_sdp or self.local_sdp(
+            sdp.answer_direction(self.plan.direction) if self.plan else "sendrecv")
         self._ok = self.ua.response(self.invite, 200, to_tag=self.dialog.local.tag, body=body,
                                     content_type="application/sdp", contact=True)
         self.server_txn.respond(self._ok)

@@ -45,6 +45,20 @@ class SwitchListener(Protocol):
         """The supervisor's phone hung up, or could not be rung (``reason`` as for agents)."""
         ...
 
+    async def far_end_answered(self, tenant_id: str, call_id: str) -> None:
+        """The number an agent dialled (or consults) answered."""
+        ...
+
+    async def agent_dialed(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> None:
+        """The agent's own phone calls ``number``: the ACD books it as a dial-out with this id
+        (the switch's ``dial`` then calls the far end) or has it hung up."""
+        ...
+
+    async def far_end_failed(self, tenant_id: str, call_id: str, reason: str) -> None:
+        """A dial-out (or an outside consult) could not be placed or was not answered
+        (``no_trunk``, ``busy``, ``timeout``..., or the agent's own phone did not answer)."""
+        ...
+
 
 class NullListener:
     """Hears everything, does nothing: a switch with no ACD behind it."""
@@ -68,4 +82,13 @@ class NullListener:
         return None
 
     async def supervisor_left(self, tenant_id: str, call_id: str, supervisor_id: str, reason: str) -> None:
+        return None
+
+    async def far_end_answered(self, tenant_id: str, call_id: str) -> None:
+        return None
+
+    async def agent_dialed(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> None:
+        return None
+
+    async def far_end_failed(self, tenant_id: str, call_id: str, reason: str) -> None:
         return None

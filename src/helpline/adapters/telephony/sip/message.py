@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from helpline.adapters.telephony.sip.errors import SipParseError
-from helpline.adapters.telephony.sip.headers import CSeq, Headers, Via, canonical
+from helpline.adapters.telephony.sip.headers import CSeq, Headers, Via
 from helpline.adapters.telephony.sip.uri import NameAddr, SipUri, check_uri, is_digits, is_token
 
 __all__ = ["Request", "Response", "SipMessage", "SipParseError", "error_response", "parse_message"]
@@ -85,7 +85,7 @@ class SipMessage:
     def to_bytes(self) -> bytes:
         """Serialise with a Content-Length that matches the body."""
         lines = [self.start_line()]
-        lines += [f"{name}: {value}" for name, value in self.headers if canonical(name) != "content-length"]
+        lines += self.headers.lines(skip="content-length")
         lines.append(f"Content-Length: {len(self.body)}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
 

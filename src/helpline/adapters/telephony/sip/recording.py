@@ -1,4 +1,6 @@
-"""One WAV per call: what the caller and the agent (and a barging supervisor) said, mixed.
+"""One WAV per call: what the caller and the agent (and a barging supervisor) said, mixed;
+and, where the tenant asks (quality review, speech analytics), the two directions apart:
+one stereo WAV (caller left, agent side right) or two mono WAVs, on the same timeline.
 
 Each leg's audio arrives as RTP on its own schedule, and a leg sends nothing at times (a
 phone on hold, a muted softphone, a leg that is not up yet). Appending packets as they come
@@ -22,13 +24,33 @@ from helpline.adapters.telephony.sip.g711 import Pcm
 RATE = 8000
 SLACK = RATE // 5  # 200 ms: arrival jitter that does not move a track on the timeline
 SETTLE = 2 * SLACK  # audio older than this is final and goes to the file
+SPLIT_MODES = ("", "stereo", "mono")
+SIDES = ("caller", "agent")  # the agent side: agents and a barging supervisor
+
+
+def split_paths(path: Path) -> list[tuple[str, Path]]:
+    """(kind, path) of every split file a call recorded at ``path`` may have."""
+    return [("stereo", path.with_name(f"{path.stem}-stereo.wav")),
+            *((side, path.with_name(f"{path.stem}-{side}.wav")) for side in SIDES)]
+
+
+def split_files(paths: list[Path] | tuple[Path, ...]) -> list[tuple[str, Path]]:
+    """The split files that exist beside the mixed recordings ``paths``."""
+    return [(kind, p) for path in paths for kind, p in split_paths(path) if p.is_file()]
+
+
+def _wav(path: Path, channels: int) -> wave.Wave_write:
+    out = wave.open(str(path), "wb")  # noqa: SIM115 (closed by CallRecorder.close())
+    out.setparams((channels, 2, RATE, 0, "NONE", "not compressed"))
+    return out
 
 
 class Track:
     """Where one party's audio goes on the call's timeline."""
 
-    def __init__(self, recorder: CallRecorder) -> None:
+    def __init__(self, recorder: CallRecorder, side: str = "caller") -> None:
         self._recorder = recorder
+        self.side = side
         self.cursor: int | None = None  # sample index of the next sample of this party
 
     def write(self, pcm: Pcm) -> None:
@@ -36,7 +58,7 @@ class Track:
         now = recorder.position()
         if self.cursor is None or self.cursor < now - SLACK:
             self.cursor = now  # first packet, or after a silence: back on the clock
-        recorder.add(self.cursor, pcm)
+        recorder.add(self.cursor, pcm, self.side)
         self.cursor += len(pcm)
 
 
@@ -53,16 +75,35 @@ class CallRecorder:
         self._flushed = 0  # samples written to the file
         self._pending = np.zeros(0, dtype=np.int32)  # the mix from ``_flushed`` on
         self.tracks: dict[str, Track] = {}
+        self.split_mode = ""
+        self._sides: dict[str, np.ndarray] = {}  # per side, aligned with ``_pending``
+        self._split: list[wave.Wave_write] = []  # one stereo file, or caller and agent files
 
     def track(self, key: str) -> Track:
+        """The track of a party: ``caller``, or an agent or supervisor id (the agent side)."""
         if key not in self.tracks:
-            self.tracks[key] = Track(self)
+            self.tracks[key] = Track(self, "caller" if key == "caller" else "agent")
         return self.tracks[key]
+
+    def split(self, mode: str) -> list[tuple[str, Path]]:
+        """Also keep the two directions apart (``stereo`` or ``mono``): -> (kind, path) made.
+        Audio already flushed is silence in the split files, so they stay in step."""
+        if mode not in ("stereo", "mono") or self.split_mode or self._wav is None:
+            return []
+        self.split_mode = mode
+        made = [(k, p) for k, p in split_paths(self.path) if (k == "stereo") == (mode == "stereo")]
+        self._split = [_wav(p, 2 if mode == "stereo" else 1) for _, p in made]
+        self._sides = {side: np.zeros(len(self._pending), np.int32) for side in SIDES}
+        if self._flushed:
+            silent = np.zeros(self._flushed * (2 if mode == "stereo" else 1), "<i2").tobytes()
+            for out in self._split:
+                out.writeframesraw(silent)
+        return made
 
     def position(self) -> int:
         return int((self._clock() - self._start) * RATE)
 
-    def add(self, at: int, pcm: Pcm) -> None:
+    def add(self, at: int, pcm: Pcm, side: str = "caller") -> None:
         if self._wav is None:
             return
         start = at - self._flushed
@@ -70,9 +111,18 @@ class CallRecorder:
             pcm, start = pcm[-start:], 0
         end = start + len(pcm)
         if end > len(self._pending):
-            self._pending = np.concatenate([self._pending, np.zeros(end - len(self._pending), np.int32)])
-        self._pending[start:end] += pcm.astype(np.int32)
+            self._grow(end)
+        samples = pcm.astype(np.int32)
+        self._pending[start:end] += samples
+        if self._sides:
+            self._sides[side if side in self._sides else "agent"][start:end] += samples
         self._flush(self.position() - SETTLE)
+
+    def _grow(self, length: int) -> None:
+        extra = np.zeros(length - len(self._pending), np.int32)
+        self._pending = np.concatenate([self._pending, extra])
+        for side, buffer in self._sides.items():
+            self._sides[side] = np.concatenate([buffer, extra])
 
     def _flush(self, upto: int) -> None:
         count = min(upto - self._flushed, len(self._pending))
@@ -80,18 +130,28 @@ class CallRecorder:
             return
         self._wav.writeframesraw(_clip(self._pending[:count]).astype("<i2").tobytes())
         self._pending = self._pending[count:]
+        if self._sides:
+            caller, agent = (_clip(self._sides[side][:count]).astype("<i2") for side in SIDES)
+            if self.split_mode == "stereo":
+                self._split[0].writeframesraw(np.column_stack([caller, agent]).tobytes())
+            else:
+                self._split[0].writeframesraw(caller.tobytes())
+                self._split[1].writeframesraw(agent.tobytes())
+            self._sides = {side: buffer[count:] for side, buffer in self._sides.items()}
         self._flushed += count
 
     def close(self) -> float:
         """Write what is left (up to the end of the call) and the header; -> seconds recorded."""
         if self._wav is not None:
             end = max(self.position(), self._flushed + len(self._pending))
-            missing = end - self._flushed - len(self._pending)
-            if missing > 0:
-                self._pending = np.concatenate([self._pending, np.zeros(missing, np.int32)])
+            if end - self._flushed > len(self._pending):
+                self._grow(end - self._flushed)
             self._flush(end)
             self._wav.close()
             self._wav = None
+            for out in self._split:
+                out.close()
+            self._split = []
         return self.seconds
 
     @property

@@ -60,6 +60,16 @@ class Registrar:
             self._bindings.pop(extension, None)
         return sorted(live, key=lambda b: b.expires_at, reverse=True)
 
+    def registered_from(self, source: Address) -> str | None:
+        """The extension with a live binding registered from ``source`` (host, port and
+        transport), if any: a call from there comes from that phone (it still proves it
+        with digest credentials)."""
+        now = self.clock()
+        for extension, bindings in self._bindings.items():
+            if any(b.source == source and b.expires_at > now for b in bindings):
+                return extension
+        return None
+
     def bind(self, binding: Binding) -> None:
         current = [b for b in self._bindings.get(binding.extension, []) if b.contact != binding.contact]
         self._bindings[binding.extension] = [binding, *current][:MAX_BINDINGS_PER_AOR]

@@ -1,5 +1,6 @@
 """RTP (RFC 3550) for one call leg: packets, RFC 4733 DTMF events, receive statistics, and
-:class:`RtpSession`, an asyncio datagram endpoint on a port from the switch's range.
+:class:`RtpSession`, an asyncio datagram endpoint on a port from the switch's range, with its
+RTCP endpoint on the next (odd) port: sender/receiver reports about every 5 s (``rtcp.py``).
 
 A session sends G.711 frames (its own SSRC, sequence and timestamp) and hands what it
 receives to ``on_packet`` (bridging, recording) and DTMF digits to ``on_dtmf``. Media
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpline.adapters.telephony.sip import g711
+from helpline.adapters.telephony.sip import g711, rtcp
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.sdp import AudioPlan
 
@@ -109,6 +110,8 @@ class SourceStats:
     received: int = 0
     jitter: float = 0.0  # in timestamp units
     _transit: int | None = None
+    _expected_prior: int = 0  # at the last report we sent (RFC 3550 A.3: fraction lost)
+    _received_prior: int = 0
 
     def update(self, packet: RtpPacket, arrival_units: int) -> None:
         self.received += 1
@@ -131,15 +134,45 @@ class SourceStats:
     def lost(self) -> int:
         return max(0, self.expected - self.received)
 
+    def report_block(self, ssrc: int, last_sr: tuple[int, float] | None, now: float) -> rtcp.ReportBlock:
+        """Our reception report about this source; starts a new interval for fraction lost."""
+        expected = self.expected
+        interval_expected = expected - self._expected_prior
+        interval_lost = interval_expected - (self.received - self._received_prior)
+        self._expected_prior, self._received_prior = expected, self.received
+        fraction = 0
+        if interval_expected > 0 and interval_lost > 0:
+            fraction = (interval_lost << 8) // interval_expected
+        lsr, dlsr = (last_sr[0], int((now - last_sr[1]) * 65536)) if last_sr else (0, 0)
+        return rtcp.ReportBlock(ssrc, fraction, expected - self.received, self.cycles + self.max_seq,
+                                int(self.jitter), lsr, dlsr)
+
+
+@dataclass
+class FarEndReport:
+    """What the far end's last RTCP report said about the stream we send it."""
+
+    fraction_lost: float = 0.0  # 0..1, over its last interval
+    cumulative_lost: int = 0
+    jitter_ms: float = 0.0
+    rtt_ms: float | None = None  # from LSR/DLSR (§6.4.1), once it has seen one of our SRs
+    packets: int = 0  # what it says it sent (its SR), for comparison with what we received
+
 
 @dataclass
 class RtpStats:
     packets_sent: int = 0
+    octets_sent: int = 0
     packets_received: int = 0
     bytes_received: int = 0
     invalid: int = 0
     dtmf_digits: str = ""
     sources: dict[int, SourceStats] = field(default_factory=dict)
+    rtcp_sent: int = 0
+    rtcp_received: int = 0
+    far_end: FarEndReport | None = None
+    codec: str = ""
+    role: str = ""  # caller | agent | supervisor | consult: whose leg (set by the Leg)
 
     @property
     def lost(self) -> int:
@@ -148,6 +181,25 @@ class RtpStats:
     @property
     def jitter_ms(self) -> float:
         return max((s.jitter / 8 for s in self.sources.values()), default=0.0)
+
+    def quality(self) -> dict[str, Any]:
+        """The leg's figures for the call record and /metrics (JSON-ready)."""
+        far = self.far_end
+        return {
+            "codec": self.codec,
+            "packets_sent": self.packets_sent,
+            "octets_sent": self.octets_sent,
+            "packets_received": self.packets_received,
+            "octets_received": self.bytes_received,
+            "packets_lost": self.lost,
+            "jitter_ms": round(self.jitter_ms, 3),
+            "rtcp_sent": self.rtcp_sent,
+            "rtcp_received": self.rtcp_received,
+            "remote_fraction_lost": round(far.fraction_lost, 4) if far else None,
+            "remote_packets_lost": far.cumulative_lost if far else None,
+            "remote_jitter_ms": round(far.jitter_ms, 3) if far else None,
+            "rtt_ms": round(far.rtt_ms, 3) if far and far.rtt_ms is not None else None,
+        }
 
 
 class RtpSession(asyncio.DatagramProtocol):
@@ -170,17 +222,41 @@ class RtpSession(asyncio.DatagramProtocol):
         self.on_dtmf: Callable[[str], None] | None = None
         self._transport: asyncio.DatagramTransport | None = None
         self._loop = asyncio.get_running_loop()
+        # RTCP: on port + 1 (RFC 3550 §11), or muxed on this port when the far end does so
+        self._rtcp_interval = rtcp.MIN_INTERVAL
+        self.rtcp_remote: tuple[str, int] | None = None
+        self.cname = f"helpline-{self.ssrc:08x}@{host}"
+        self._rtcp_latched = False
+        self._rtcp_transport: asyncio.DatagramTransport | None = None
+        self._rtcp_timer: asyncio.TimerHandle | None = None
+        self._last_sr: dict[int, tuple[int, float]] = {}  # ssrc -> (LSR, loop time it came)
 
     async def open(self) -> None:
+        """Bind the RTP port and the RTCP port after it (both, or OSError and neither)."""
         transport, _ = await self._loop.create_datagram_endpoint(
             lambda: self, local_addr=(self.host, self.port))
-        self._transport = transport
+        try:
+            rtcp_transport, _ = await self._loop.create_datagram_endpoint(
+                lambda: _RtcpEndpoint(self), local_addr=(self.host, self.port + 1))
+        except OSError:
+            transport.close()
+            raise
+        self._transport, self._rtcp_transport = transport, rtcp_transport
+        self._schedule_rtcp(first=True)
 
     def close(self) -> None:
+        """Stop; the far end gets an RTCP BYE with the final report (§6.6)."""
         self.on_packet = self.on_dtmf = None
+        if self._rtcp_timer is not None:
+            self._rtcp_timer.cancel()
+            self._rtcp_timer = None
         if self._transport is not None:
+            self.send_rtcp(bye=True)
             self._transport.close()
             self._transport = None
+        if self._rtcp_transport is not None:
+            self._rtcp_transport.close()
+            self._rtcp_transport = None
 
     @property
     def closed(self) -> bool:
@@ -196,15 +272,21 @@ class RtpSession(asyncio.DatagramProtocol):
 
     def set_remote(self, plan: AudioPlan) -> None:
         self.plan = plan
+        self.stats.codec = plan.codec
         if not self.latched:
             self.remote = (plan.host, plan.port) if plan.port and not plan.on_hold else None
+        if not self._rtcp_latched and plan.port and not plan.on_hold:
+            self.rtcp_remote = (plan.host, plan.rtcp)
 
     # -- receiving --------------------------------------------------------------------------
 
     def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
         packet = RtpPacket.parse(data)
         if packet is None:
-            self.stats.invalid += 1
+            if rtcp.is_rtcp(data):
+                self.rtcp_received(data, addr)
+            else:
+                self.stats.invalid += 1
             return
         if not self.latched and self.plan is not None:
             self.remote, self.latched = (str(addr[0]), int(addr[1])), True
@@ -231,6 +313,81 @@ class RtpSession(asyncio.DatagramProtocol):
     def error_received(self, exc: Exception) -> None:
         pass  # ICMP port unreachable while the far end is not yet listening
 
+    # -- RTCP ---------------------------------------------------------------------------------
+
+    def rtcp_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        report = rtcp.parse(data)
+        if report is None:
+            self.stats.invalid += 1
+            return
+        self.stats.rtcp_received += 1
+        if not self._rtcp_latched:
+            self.rtcp_remote, self._rtcp_latched = (str(addr[0]), int(addr[1])), True
+        now = self._loop.time()
+        sender = report.sender
+        if sender is not None and (report.ssrc in self._last_sr or len(self._last_sr) < MAX_SOURCES):
+            self._last_sr[report.ssrc] = (rtcp.ntp_middle(sender.ntp_seconds, sender.ntp_fraction), now)
+        for block in report.blocks:
+            if block.ssrc != self.ssrc:
+                continue
+            far = self.stats.far_end = self.stats.far_end or FarEndReport()
+            far.fraction_lost = block.fraction_lost / 256
+            far.cumulative_lost = block.cumulative_lost
+            far.jitter_ms = block.jitter / 8
+            if block.lsr:
+                arrival = rtcp.ntp_middle(*rtcp.ntp_now())
+                rtt = ((arrival - block.lsr - block.dlsr) & 0xFFFFFFFF) / 65536
+                if rtt < 60:  # else a clock step or a bogus block
+                    far.rtt_ms = rtt * 1000
+            if report.sender is not None:
+                far.packets = report.sender.packets
+
+    @property
+    def rtcp_interval(self) -> float:
+        return self._rtcp_interval
+
+    @rtcp_interval.setter
+    def rtcp_interval(self, seconds: float) -> None:
+        """Change the report interval (tests; a long-haul trunk); the next report follows it."""
+        self._rtcp_interval = seconds
+        if self._rtcp_timer is not None:
+            self._rtcp_timer.cancel()
+            self._schedule_rtcp(first=True)
+
+    def _schedule_rtcp(self, *, first: bool = False) -> None:
+        delay = rtcp.next_interval(self._rtcp_interval, first=first)
+        self._rtcp_timer = self._loop.call_later(delay, self._rtcp_tick)
+
+    def _rtcp_tick(self) -> None:
+        self._rtcp_timer = None
+        if self._transport is None:
+            return
+        self.send_rtcp()
+        self._schedule_rtcp()
+
+    def send_rtcp(self, *, bye: bool = False) -> bool:
+        """Send our report now: SR once we have sent media, else RR; a block per source heard.
+        Nothing before any media flowed either way (but a BYE goes out whenever we can)."""
+        target = self.rtcp_remote
+        if target is None or self._rtcp_transport is None:
+            return False
+        stats = self.stats
+        if not (stats.packets_sent or stats.packets_received or bye):
+            return False
+        now = self._loop.time()
+        blocks = [source.report_block(ssrc, self._last_sr.get(ssrc), now)
+                  for ssrc, source in stats.sources.items()]
+        sender: rtcp.SenderInfo | None = None
+        if stats.packets_sent:
+            ntp_seconds, ntp_fraction = rtcp.ntp_now()
+            elapsed = int((now - self._last_send) * 8000) if self._last_send else 0
+            sender = rtcp.SenderInfo(ntp_seconds, ntp_fraction, self._ts + elapsed,
+                                     stats.packets_sent, stats.octets_sent)
+        self._rtcp_transport.sendto(rtcp.build_report(self.ssrc, blocks, sender, self.cname, bye=bye),
+                                    target)
+        stats.rtcp_sent += 1
+        return True
+
     # -- sending ----------------------------------------------------------------------------
 
     def _next(self, samples: int, *, new_event: bool = True) -> tuple[int, int, bool]:
@@ -256,6 +413,7 @@ class RtpSession(asyncio.DatagramProtocol):
         packet = RtpPacket(self.plan.pt, seq, ts, self.ssrc, payload, marker)
         self._transport.sendto(packet.to_bytes(), self.remote)
         self.stats.packets_sent += 1
+        self.stats.octets_sent += len(payload)
 
     def send_pcm(self, pcm: Pcm) -> None:
         self.send_payload(g711.encode(pcm, self.codec), len(pcm))
@@ -269,10 +427,25 @@ class RtpSession(asyncio.DatagramProtocol):
                            self.ssrc, event.to_bytes(), marker)
         self._transport.sendto(packet.to_bytes(), self.remote)
         self.stats.packets_sent += 1
+        self.stats.octets_sent += 4
+
+
+class _RtcpEndpoint(asyncio.DatagramProtocol):
+    """The RTCP port of a session: hands what arrives to it."""
+
+    def __init__(self, session: RtpSession) -> None:
+        self.session = session
+
+    def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        self.session.rtcp_received(data, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # the far end has no RTCP port open (sipp): ICMP unreachable
 
 
 class PortPool:
-    """Even ports from the configured RTP range, handed out and returned."""
+    """Even ports from the configured RTP range (RTCP on the odd port after each), handed
+    out and returned."""
 
     def __init__(self, first: int, last: int) -> None:
         start = first + (first % 2)

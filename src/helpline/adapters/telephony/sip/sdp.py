@@ -31,6 +31,8 @@ class MediaDescription:
     direction: str = "sendrecv"
     connection: str | None = None
     ptime: int | None = None
+    rtcp_port: int | None = None  # a=rtcp (RFC 3605); else the RTP port + 1
+    rtcp_mux: bool = False  # a=rtcp-mux (RFC 5761): RTCP on the RTP port
 
     def codec_name(self, pt: int) -> str | None:
         if pt in self.rtpmap:
@@ -132,6 +134,12 @@ def _attribute(value: str, sdp: SessionDescription, media: MediaDescription | No
         media.rtpmap[pt] = (encoding, int(rate) if is_digits(rate) and len(rate) < 7 else 8000)
     elif name == "ptime" and is_digits(arg.strip()) and len(arg.strip()) < 4:
         media.ptime = int(arg.strip())
+    elif name == "rtcp":
+        port = arg.strip().split(" ")[0]
+        if is_digits(port) and 0 < int(port) < 65536:
+            media.rtcp_port = int(port)
+    elif name == "rtcp-mux":
+        media.rtcp_mux = True
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,11 @@ class AudioPlan:
     pt: int
     dtmf_pt: int | None
     direction: str  # the remote party's direction (sendonly = it holds us)
+    rtcp_port: int | None = None  # where its RTCP goes: a=rtcp, the RTP port (mux), or port + 1
+
+    @property
+    def rtcp(self) -> int:
+        return self.rtcp_port or self.port + 1
 
     @property
     def on_hold(self) -> bool:
@@ -165,8 +178,9 @@ def negotiate(remote: SessionDescription) -> AudioPlan | None:
         return None
     dtmf = next((pt for pt in audio.formats
                  if (audio.codec_name(pt) or "").lower() == "telephone-event"), None)
+    rtcp = audio.port if audio.rtcp_mux else audio.rtcp_port
     return AudioPlan(host=host, port=audio.port, codec=codec[1], pt=codec[0], dtmf_pt=dtmf,
-                     direction=audio.direction)
+                     direction=audio.direction, rtcp_port=rtcp)
 
 
 def build(host: str, port: int, *, session_id: int, version: int,

@@ -3,8 +3,10 @@
 It listens for SIP on UDP and TCP, is the registrar of the agents' phones (digest
 authentication, throttled after repeated failures), answers calls to the inbound numbers,
 runs the IVR, keeps callers on music on hold while the ACD queues them, rings agent phones
-and bridges their audio with the caller's (see :mod:`b2bua`). It never relays: it only
-terminates calls and places calls to its own registered phones.
+and bridges their audio with the caller's (see :mod:`b2bua`), consults, conferences and
+transfers (:mod:`transfers`). It never relays: it terminates every call, and places calls
+only to its own registered phones and, for its own actions (an agent's dial-out, a
+transfer or consult to a number, the IVR), through the configured trunk.
 
 Run it alone with a demo configuration::
 
@@ -48,16 +50,24 @@ class SipSwitch:
     maps (tenant, agent id) to the agent's extension (identity by default); ``ivr`` is the
     flow callers go through first (a one-prompt menu by default); ``survey`` is what a caller
     hears after the agent hangs up (no survey: the call just ends); ``on_call_ended`` hears
-    of every finished call (its recording, for the call record)."""
+    of every finished call (its recording, for the call record); ``agent_of`` maps a SIP
+    user name to (tenant, agent) for calls agents place from their phones; ``forward_of``
+    names the outside number an agent is reached at (through the trunk) instead of a phone."""
 
     def __init__(self, config: SipConfig, *, listener: SwitchListener | None = None,
                  extension_of: Callable[[str, str], str | None] | None = None,
+                 agent_of: Callable[[str], tuple[str, str] | None] | None = None,
+                 forward_of: Callable[[str, str], str | None] | None = None,
                  ivr: IvrFlow | None = None, clock: Callable[[], float] = time.time,
                  survey: IvrFlow | None = None,
                  on_call_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None) -> None:
         self.config = config
         self._listener: SwitchListener = listener or NullListener()
         self.extension_of = extension_of or (lambda tenant_id, agent_id: agent_id)
+        # SIP user name -> (tenant, agent): whose phone places a call (dial-out, internal call)
+        self.agent_of = agent_of or (lambda username: None)
+        # (tenant, agent) -> the outside number an agent is reached at instead of a phone
+        self.forward_of = forward_of or (lambda tenant_id, agent_id: None)
         self.clock = clock
         self.registrar = Registrar(clock)
         throttle = FailureThrottle(clock, max_failures=config.auth_max_failures,
@@ -91,6 +101,7 @@ class SipSwitch:
         pool = PortPool(*config.rtp_port_range)
         self.b2bua = B2bua(config, ua, self.registrar, pool, self._listener, self.extension_of,
                            self._ivr, self.hold_music)
+        self.b2bua.forward_of = self.forward_of
         self.b2bua.survey_flow = self.survey_flow
         self.b2bua.on_ended = self.on_call_ended
         log.info("sip_listening", host=config.host, port=transport.port, tcp=config.tcp)
@@ -197,21 +208,48 @@ class SipSwitch:
         if not request.uri.lower().startswith(("sip:", "sips:")):
             txn.respond(self.ua.response(request, 416))
             return
+        number = request.sip_uri.user or ""
+        tenant_id = self.config.inbound_numbers.get(number)
+        if tenant_id is None:
+            self._invite_out(txn, number)
+            return
         if txn.peer.host not in self.config.trusted_peers:
             result = self.auth.verify("INVITE", request.headers.get("authorization"), txn.peer.host)
             if result.verdict is not Verdict.OK:
                 self._challenge(txn, result.verdict)
                 return
-        number = request.sip_uri.user or ""
-        tenant_id = self.config.inbound_numbers.get(number)
-        if tenant_id is None:
-            txn.respond(self.ua.response(request, 404))
-            return
         if request.body and request.content_type != "application/sdp":
             txn.respond(self.ua.response(request, 415, headers=[("Accept", "application/sdp")]))
             return
         txn.respond(self.ua.response(request, 100))
         self.b2bua.spawn(self.b2bua.accept(txn, tenant_id, number), "accept_failed")
+
+    def _invite_out(self, txn: InviteServerTransaction, number: str) -> None:
+        """A call to a number that is not ours: only an agent's registered phone may place it
+        (dial-out through the trunk, or an internal call to another extension), and only with
+        its digest credentials, trusted address or not. Anyone else gets 404: the switch is
+        never a relay to the trunk."""
+        assert self.ua is not None and self.b2bua is not None
+        request = txn.request
+        extension = self.registrar.registered_from(txn.peer)
+        if extension is None:
+            txn.respond(self.ua.response(request, 404))
+            return
+        result = self.auth.verify("INVITE", request.headers.get("authorization"), txn.peer.host,
+                                  expected_user=extension)
+        if result.verdict is not Verdict.OK:
+            self._challenge(txn, result.verdict)
+            return
+        owner = self.agent_of(extension)
+        if owner is None or not number:
+            txn.respond(self.ua.response(request, 403 if owner is None else 404))
+            return
+        if request.body and request.content_type != "application/sdp":
+            txn.respond(self.ua.response(request, 415, headers=[("Accept", "application/sdp")]))
+            return
+        txn.respond(self.ua.response(request, 100))
+        tenant_id, agent_id = owner
+        self.b2bua.spawn(self.b2bua.accept_dial(txn, tenant_id, agent_id, number), "accept_failed")
 
     # -- the ACD's Telephony port ---------------------------------------------------------------
 
@@ -267,6 +305,32 @@ class SipSwitch:
         """The supervisor leaves (the ACD's SupervisorLeft)."""
         if self.b2bua is not None:
             await self.b2bua.unmonitor(tenant_id, call_id, supervisor_id)
+
+    # -- call control beyond the Telephony port (see transfers.py) -----------------------------
+
+    async def consult(self, tenant_id: str, call_id: str, consult_id: str, agent_id: str, *,
+                      target_agent_id: str | None = None, number: str | None = None) -> None:
+        """The agent consults a colleague or a number; the caller hears music meanwhile."""
+        if self.b2bua is not None:
+            await self.b2bua.consult(tenant_id, call_id, consult_id, agent_id,
+                                     target_agent_id=target_agent_id, number=number)
+
+    async def end_consult(self, tenant_id: str, call_id: str, consult_id: str, outcome: str) -> None:
+        """``cancelled``, ``transferred`` (attended transfer) or ``conferenced`` (three-way)."""
+        if self.b2bua is not None:
+            await self.b2bua.end_consult(tenant_id, call_id, consult_id, outcome)
+
+    async def transfer_out(self, tenant_id: str, call_id: str, number: str) -> bool:
+        """Send the caller to a number through the trunk; False when it cannot be called."""
+        return self.b2bua is not None and await self.b2bua.transfer_out(tenant_id, call_id, number)
+
+    def carries(self, tenant_id: str, call_id: str) -> bool:
+        """Whether the switch sees the call to its end itself (sent out to a number)."""
+        return self.b2bua is not None and self.b2bua.carries(tenant_id, call_id)
+
+    async def dial(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> bool:
+        """Agent dial-out: the agent's phone, then the number (an extension or the trunk)."""
+        return self.b2bua is not None and await self.b2bua.dial(tenant_id, call_id, agent_id, number)
 
 
 def _http_date(now: float) -> str:

@@ -6,7 +6,10 @@ import { api, ApiError, atLeast, requireSession } from "./api.js";
 import { duration, el, holdLevel, HOLD_LIMIT_S, parseServerTime, setText } from "./format.js";
 import { initLang, onLangChange, t } from "./i18n.js";
 import { LiveStream } from "./live.js";
+import { KbPanel } from "./kb_panel.js";
 import { LiveModel } from "./model.js";
+import { bindTabs, MyWork, selectTab } from "./my_work.js";
+import { OrderForm } from "./order_form.js";
 import { act, connectionIndicator, errorText, everyTick, setupHeader, toast } from "./shell.js";
 
 const AUTO_LOGIN_KEY = "helpline.autologin";
@@ -42,6 +45,7 @@ async function start(session) {
     await act("POST", "/agents/me/login");
   }
   sessionStorage.removeItem(AUTO_LOGIN_KEY);
+  await ui.startWork(session.user);
   model.subscribe((kind, payload) => ui.onModel(kind, payload));
   new LiveStream(session.token, model, connectionIndicator).start();
   bindControls(ui);
@@ -57,6 +61,41 @@ class Desktop {
     this.cdrAsked = new Set();
     this.reasons = [];
     this.directory = null; // colleagues for transfer/consult (leaders can list them)
+    this.form = null; // the work-order form, the knowledge base and "my work" (startWork)
+    this.kb = null;
+    this.work = null;
+    this.workReload = null;
+  }
+
+  /** The work-order side of the desktop: the form, the knowledge base, my work. */
+  async startWork(user) {
+    const now = () => this.model.now();
+    this.form = new OrderForm({ userId: user.id, now });
+    this.kb = new KbPanel({ onAnswer: (article) => this.form.answerWith(article) });
+    this.work = new MyWork({ now, openOrder: (id) => this.form.open(id), isLeader: atLeast(user, "leader") });
+    this.form.onChange = () => this.reloadWork();
+    this.form.bind();
+    this.kb.bind();
+    this.work.bind();
+    bindTabs((tab) => {
+      if (tab === "work") this.work.load();
+    });
+    onLangChange(() => {
+      this.form.relabel();
+      this.work.render();
+    });
+    try {
+      await this.form.loadReference();
+    } catch (error) {
+      toast(errorText(error));
+    }
+    this.work.load();
+  }
+
+  /** Orders changed: "my work" again, once for a burst of events. */
+  reloadWork() {
+    clearTimeout(this.workReload);
+    this.workReload = setTimeout(() => this.work?.load(), 500);
   }
 
   get agent() {
@@ -122,6 +161,10 @@ class Desktop {
       const ev = payload;
       if (ev.type === "agent_state_changed" && ev.agent_id === this.me) this.onMyState(ev);
       if (ev.type === "queue_changed") this.refreshQueues();
+      if (ev.topic === "workorder" || ev.topic === "sla") {
+        this.form?.onEvent(ev);
+        this.reloadWork();
+      }
       this.fetchStubs();
     }
     if (kind === "snapshot") this.fetchStubs();
@@ -217,7 +260,22 @@ class Desktop {
     this.renderPop();
     this.renderHistory();
     this.renderNorms(a, view);
+    this.followCall(a, view);
     this.tick();
+  }
+
+  /** The form opens with the call: the ringing call shows the screen pop; once answered, the
+   *  call's order opens beside it (after a reload too, and in wrap-up). */
+  followCall(a, view) {
+    if (!this.form) return;
+    if (view === "ringing" && this.lastView !== "ringing") selectTab("pop");
+    this.lastView = view;
+    let call = null;
+    if (view === "active") call = this.activeCall();
+    if (view === "wrapup") call = this.model.recent.get(a.wrap_call_id) || { id: a.wrap_call_id };
+    if (!call?.id || call.consult_for || call.direction === "internal") return;
+    if (view === "wrapup" && this.form.order) return; // the agent may have opened another order
+    this.form.openForCall(call.id);
   }
 
   /** What the service norms (NORMS §3-§5) ask of the agent at this moment. */
@@ -495,6 +553,8 @@ class Desktop {
         $("wrap-progress").value = total > 0 ? left / total : 0;
       }
     }
+    this.form?.tick();
+    this.work?.tick();
     const focus = this.focusCall();
     setText($("pop-waited"), focus?.enqueued_at && focus.queue_id
       ? duration((focus.answered_at ?? focus.offered_at ?? now) - focus.enqueued_at) : "—");

@@ -3,6 +3,7 @@
 // is allowed exactly when the button is.
 
 import { t } from "./i18n.js";
+import { selectTab } from "./my_work.js";
 import { act, toast } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -84,7 +85,7 @@ export function bindControls(desk) {
 const SHORTCUTS = {
   KeyI: "btn-login", KeyR: "btn-ready", KeyN: "btn-not-ready", KeyA: "btn-answer", KeyJ: "btn-reject",
   KeyH: "btn-hold", KeyT: "btn-transfer", KeyC: "btn-consult", KeyM: "btn-conference",
-  KeyQ: "btn-cancel-consult", KeyW: "btn-end-wrap",
+  KeyQ: "btn-cancel-consult", KeyW: "btn-end-wrap", KeyS: "btn-wo-send",
 };
 
 function shortcut(desk, event) {
@@ -100,6 +101,24 @@ function shortcut(desk, event) {
     const input = $("dial-number");
     if (document.activeElement === input && input.value.trim()) $("dial-form").requestSubmit();
     else if (!$("view-idle").hidden) input.focus();
+    return;
+  }
+  if (event.code === "KeyK") {
+    event.preventDefault();
+    selectTab("kb");
+    desk.kb?.focus();
+    return;
+  }
+  if (event.code === "KeyG") {
+    event.preventDefault();
+    selectTab("work", { focus: true });
+    desk.work?.load();
+    return;
+  }
+  if (event.code === "KeyB") {
+    event.preventDefault();
+    if (desk.form?.order) desk.form.focusFirst();
+    else $("order-panel").focus();
     return;
   }
   const id = SHORTCUTS[event.code];

@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body?.code || `http_${status}`;
     this.fields = body?.fields || {};
+    this.errors = body?.errors || []; // per-field messages of a refused request body
   }
 }
 

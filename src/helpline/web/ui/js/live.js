@@ -1,6 +1,8 @@
 // The live event stream: ``/api/v1/events`` sends a snapshot, then numbered events. After a
 // drop the client reconnects with ``?since=<last seq>`` and gets only what it missed; the
 // server answers with a fresh snapshot instead when its backlog no longer reaches back.
+// Other panels of the page (js/floor.js) share the one stream: each snapshot and event is
+// also dispatched on ``document`` as "helpline:snapshot" / "helpline:event" (detail: event).
 
 import { api, clearSession, loginUrl } from "./api.js";
 
@@ -77,12 +79,14 @@ export class LiveStream {
       this.seq = message.seq;
       this.synced = true;
       this.model.load(message.data);
+      document.dispatchEvent(new CustomEvent("helpline:snapshot"));
       return;
     }
     if (this.seq !== null && message.seq <= this.seq) return; // already applied
     this.seq = message.seq;
     try {
       this.model.apply(message.event);
+      document.dispatchEvent(new CustomEvent("helpline:event", { detail: message.event }));
     } catch (error) {
       // a bug folding one event must not stop the stream: start again from a snapshot
       console.error("could not apply event", message, error);

@@ -1,11 +1,13 @@
 // Sign-in: exchange username and password for a token, then open the right screen
-// (agents: the desktop; leaders and up: the wallboard), or the page the visitor came from.
+// (agents: the desktop; leaders and supervisors: the wallboard; admins: the admin console),
+// or the page the visitor came from.
 
 import { atLeast, getSession, signIn } from "./api.js";
 import { applyI18n, getLang, LANGS, setLang, t } from "./i18n.js";
 import { el, setText } from "./format.js";
 
 const AUTO_LOGIN_KEY = "helpline.autologin";
+const LEADER_PAGES = new Set(["wallboard.html", "admin.html"]);
 const params = new URLSearchParams(location.search);
 const form = document.getElementById("login-form");
 const error = document.getElementById("login-error");
@@ -22,8 +24,9 @@ if (params.get("reason") === "expired") setText(error, t("login.expired"));
 function destination(user) {
   const next = params.get("next");
   if (next && /^[a-z]+\.html$/.test(next) && next !== "login.html") {
-    if (next !== "wallboard.html" || atLeast(user, "leader")) return next;
+    if (!LEADER_PAGES.has(next) || atLeast(user, "leader")) return next;
   }
+  if (atLeast(user, "admin")) return "admin.html";
   return atLeast(user, "leader") ? "wallboard.html" : "agent.html";
 }
 

@@ -1,10 +1,13 @@
-// The leader's wallboard (班长监控): per queue waiting calls, oldest wait and agents by state;
-// the agent grid with supervision and force actions. Everything moves by WebSocket events;
-// the only timer re-reads the clock to advance the displayed durations.
+// The leader's wallboard (班长监控): per queue waiting calls, oldest wait, service level (today,
+// last 30 minutes) and abandonment, agents by state; the agent grid with supervision and force
+// actions; the side column's tabs (js/leader_floor.js): norm alerts, break requests, the order
+// inbox and messages. Everything moves by WebSocket events; the only timer re-reads the clock
+// to advance the displayed durations.
 
 import { api, atLeast, requireSession } from "./api.js";
 import { duration, el, holdLevel, setText } from "./format.js";
 import { initLang, onLangChange, t } from "./i18n.js";
+import { LeaderFloor } from "./leader_floor.js";
 import { LiveStream } from "./live.js";
 import { LiveModel } from "./model.js";
 import { act, connectionIndicator, everyTick, setupHeader, toast } from "./shell.js";
@@ -12,6 +15,8 @@ import { act, connectionIndicator, everyTick, setupHeader, toast } from "./shell
 const $ = (id) => document.getElementById(id);
 const STATE_ORDER = ["ready", "reserved", "talking", "on_hold", "consulting", "conference", "wrap_up",
   "not_ready", "logged_out"];
+// not a NORMS figure: a common target for abandonment, above which the card turns red
+const ABANDON_TARGET = 0.05;
 const ON_CALL = new Set(["talking", "on_hold", "consulting", "conference"]);
 const SUPERVISE = ["listen", "whisper", "barge", "intercept"];
 // a queue card counts its members in five groups: on a call covers talk, hold, consult, conference
@@ -24,7 +29,13 @@ async function start(session) {
   setupHeader(session);
   const model = new LiveModel();
   const board = new Wallboard(model, session.user.id);
-  onLangChange(() => board.render(true));
+  board.floor = new LeaderFloor(model, session.user.id, () => board.renderStats());
+  onLangChange(() => {
+    board.render(true);
+    board.floor.renderAlerts();
+    board.floor.renderBreaks();
+    board.floor.renderInbox();
+  });
   try {
     model.setQueueConfigs(await api("GET", "/queues"));
   } catch {
@@ -34,7 +45,11 @@ async function start(session) {
   model.subscribe((kind, payload) => board.onModel(kind, payload));
   new LiveStream(session.token, model, connectionIndicator).start();
   board.bind();
-  everyTick(() => board.tick());
+  board.floor.start();
+  everyTick(() => {
+    board.tick();
+    board.floor.tick();
+  });
 }
 
 class Wallboard {
@@ -47,6 +62,7 @@ class Wallboard {
   }
 
   onModel(kind, payload) {
+    if (kind === "event") this.floor?.onEvent(payload);
     if (kind === "event" && payload.type === "queue_changed") {
       api("GET", "/queues").then((q) => {
         this.model.setQueueConfigs(q);
@@ -98,11 +114,34 @@ class Wallboard {
           el("span", { class: "q-label" }, t("board.waiting_short"))),
         el("div", { class: "q-fig" }, el("span", { class: "q-oldest timer" }, "0:00"),
           el("span", { class: "q-label" }, t("board.oldest")))),
+      el("dl", { class: "q-sl" },
+        ...[["sl_today", "q-sl-today"], ["sl_30m", "q-sl-recent"], ["abandon", "q-abandon"]].map(([key, cls]) =>
+          el("div", { class: `q-sl-fig ${cls}`, dataset: { level: "none" } },
+            el("dt", {}, t(`lf.${key}`)), el("dd", {}, "—")))),
       el("ul", { class: "q-states" }));
       this.cards.set(q.id, card);
       return card;
     });
     $("queue-cards").replaceChildren(...nodes);
+    this.renderStats();
+  }
+
+  /** Service level today and in the last 30 minutes, abandonment today: red below target. */
+  renderStats() {
+    const stats = this.floor?.stats;
+    if (!stats) return;
+    for (const [queueId, card] of this.cards) {
+      const s = stats.get(queueId);
+      const target = s?.sl_target ?? 0.8;
+      const fill = (cls, value, missed) => {
+        const node = card.querySelector(`.${cls}`);
+        node.dataset.level = value === null || value === undefined ? "none" : missed(value) ? "missed" : "ok";
+        setText(node.querySelector("dd"), value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`);
+      };
+      fill("q-sl-today", s?.today.service_level, (v) => v < target);
+      fill("q-sl-recent", s?.last_30m.service_level, (v) => v < target);
+      fill("q-abandon", s?.today.abandon_rate, (v) => v > ABANDON_TARGET);
+    }
   }
 
   buildRows() {

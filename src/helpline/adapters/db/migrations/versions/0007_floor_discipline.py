@@ -22,6 +22,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("from_user_id", sa.String(length=36), nullable=False),
         sa.Column("to_user_id", sa.String(length=36), nullable=True),
+        sa.Column("batch_id", sa.String(length=36), nullable=False),
+        sa.Column("to_all", sa.Boolean(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,701 @@
+"""The live events WebSocket under load: latency from an event's creation to each client.
+
+The real server (uvicorn, SQLite in a temporary directory, the virtual switch) runs alone in a
+child process, so that its CPU time and memory (read from /proc by its pid) are its own.
+Set-up writes a tenant straight through the app layer: one queue, ``--clients`` users of whom
+a tenth are wallboard leaders and the rest agents with a profile in the queue; the agents then
+sign in and go ready over HTTP.
+
+Clients: ``--client-procs`` processes (asyncio + uvloop, the ``websockets`` library) hold the
+WebSocket connections, agents and leaders alike, and do nothing but receive: for every event
+they note ``time.time() - event["at"]`` (``at`` is the server's wall clock when the core made
+the event, before it is recorded in the database and published; both processes read the same
+wall clock). A driver in this process places ``--calls-per-second`` calls through the virtual
+switch (``POST /api/v1/sim/calls``); it watches the stream as one more leader and answers each
+offer with the offered agent's token after a short ring, and hangs up after a short talk; the
+queue's 1 s after-call work then returns the agent to ready. Each call makes about a dozen
+events (arrived, queued, offered, screen pop, agent states, answered, ended, the call's work
+order and its clock). Leaders see them all, agents their own.
+
+Figures over the measured window (after ``--warmup`` seconds): p50/p95/p99/max latency,
+messages delivered per second, events published per second, server CPU % (100 = one core)
+and RSS, client CPU. Baseline in the same run: the same traffic with ``--baseline-clients``
+(10) connected clients; the ratio is the p99 at full load over the baseline p99.
+
+Run: ``.venv/bin/python benchmarks/events_fanout.py [--clients 1000 --calls-per-second 50
+--seconds 30 --client-procs 2 --json]``. With ``--json`` the last line printed is one JSON
+object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+TENANT = "default"
+QUEUE = "general"
+SECRET = "events-fanout-benchmark-secret-key-long-enough"
+LEADER_SHARE = 0.1  # a wallboard for every ten clients (900 agents + 100 leaders)
+# Requests in flight at once. More than 7 can exhaust the server's database pool (5 + 10): each
+# request holds a connection while it waits for the center's lock, and the lock's holder needs
+# one more to record its events, so at 15 the holder waits 30 s for a connection and fails.
+HTTP_CONCURRENCY = 6
+
+
+# -- the server, in its own process ------------------------------------------------------------
+
+
+def server_env(workdir: Path, src: str | None = None) -> dict[str, str]:
+    """The server's settings; ``src``: run the server from another copy of ``src/`` (before/after)."""
+    return {
+        **os.environ,
+        **({"PYTHONPATH": src} if src else {}),
+        "HELPLINE_DATABASE_URL": f"sqlite:///{workdir / 'helpline.db'}",
+        "HELPLINE_DATA_DIR": str(workdir),
+        "HELPLINE_SECRET_KEY": SECRET,
+        "HELPLINE_TELEPHONY": "sim",
+        "HELPLINE_PASSWORD_HASHING": "fast",
+        "HELPLINE_LOG_LEVEL": "WARNING",
+        "HELPLINE_LOG_JSON": "false",
+    }
+
+
+def sql_profile() -> dict[str, list[float]]:
+    """Time every SQL statement the server runs (``--sql-profile``): where its database time goes."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    spent: dict[str, list[float]] = {}
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info.setdefault("started", []).append(time.perf_counter())
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        elapsed = time.perf_counter() - conn.info["started"].pop()
+        row = spent.setdefault(" ".join(statement.split())[:160], [0, 0.0])
+        row[0] += 1
+        row[1] += elapsed
+
+    return spent
+
+
+def serve_main(port: int, profile_sql: bool) -> None:
+    import uvicorn
+
+    from helpline.web.app import create_app
+
+    spent = sql_profile() if profile_sql else None
+
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.05)
+        print("READY", flush=True)
+        await task
+
+    with contextlib.suppress(KeyboardInterrupt):  # SIGINT is how the benchmark stops it
+        asyncio.run(run())
+    if spent:
+        print("SQL by total time (calls, seconds, statement):", file=sys.stderr)
+        for statement, (calls, seconds) in sorted(spent.items(), key=lambda kv: -kv[1][1])[:15]:
+            print(f"  {calls:>7} {seconds:8.3f}s  {statement}", file=sys.stderr)
+
+
+class ServerProcess:
+    def __init__(self, workdir: Path, sql_profile: bool = False, src: str | None = None) -> None:
+        self.port = free_tcp_port()
+        self.log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--port", str(self.port)]
+            + (["--sql-profile"] if sql_profile else []),
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env=server_env(workdir, src),
+        )
+        assert self.proc.stdout is not None
+        line = ""
+        for _ in range(200):
+            line = self.proc.stdout.readline()
+            if line.startswith("READY") or not line:
+                break
+        if not line.startswith("READY"):
+            self.proc.kill()
+            raise RuntimeError(f"the server did not start; see {workdir / 'server.log'}")
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._copier = threading.Thread(target=self._copy_log, args=(self.proc.stdout,), daemon=True)
+        self._copier.start()
+
+    def _copy_log(self, stream: Any) -> None:
+        """The app logs to stdout: keep reading it (a full pipe would stop the server)."""
+        for line in stream:
+            self.log.write(line)
+            self.log.flush()
+
+    def cpu_seconds(self) -> float:
+        return proc_cpu_seconds(self.proc.pid)
+
+    def rss_mb(self) -> float:
+        return proc_rss_mb(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._copier.join(timeout=5)
+        self.log.close()
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int) -> float:
+    match = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- set-up: users, a queue and agent profiles, straight through the app layer -------------------
+
+
+@dataclass
+class Person:
+    user_id: str
+    role: str
+    token: str
+
+
+async def populate(workdir: Path, clients: int) -> list[Person]:
+    """``clients`` users (a tenth leaders, at least one), the queue and the agents' profiles."""
+    from helpline.adapters.db.migrate import upgrade
+    from helpline.app import acd_config, users
+    from helpline.app.security import issue_token
+    from helpline.bootstrap import build_container
+    from helpline.config import Settings
+
+    env = server_env(workdir)
+    upgrade(env["HELPLINE_DATABASE_URL"])
+    settings = Settings(
+        database_url=env["HELPLINE_DATABASE_URL"],
+        data_dir=str(workdir),
+        secret_key=SECRET,
+        password_hashing="fast",
+        log_level="WARNING",
+        log_json=False,
+    )
+    leaders = max(1, round(clients * LEADER_SHARE)) + 1  # +1: the driver's own leader
+    people: list[Person] = []
+    now = datetime.now(UTC)
+    container = await build_container(settings)
+    async with container, container.sessionmaker() as session, session.begin():
+        await acd_config.save_queue(
+            session,
+            container.centers,
+            TENANT,
+            QUEUE,
+            {"name": "综合 general", "wrapup_seconds": 1.0},
+            create=True,
+        )
+        for i in range(clients + 1):
+            role = "leader" if i < leaders else "agent"
+            user = await users.create_user(
+                session,
+                container.passwords,
+                tenant_id=TENANT,
+                username=f"{role}{i:04d}",
+                password="bench-pass-123",
+                role=role,
+                display_name=f"{'班长' if role == 'leader' else '坐席'}{i}",
+            )
+            await session.flush()
+            if role == "agent":
+                await acd_config.save_agent(
+                    session,
+                    container.centers,
+                    TENANT,
+                    user.id,
+                    {"queues": {QUEUE: 0}, "extension": f"{8000 + i}"},
+                    create=True,
+                )
+            token = issue_token(
+                SECRET, user_id=user.id, tenant_id=TENANT, role=role, ttl=timedelta(hours=2), now=now
+            )
+            people.append(Person(user.id, role, token))
+    return people
+
+
+async def sign_in(url: str, agents: Sequence[Person]) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        gate = asyncio.Semaphore(HTTP_CONCURRENCY)
+
+        async def one(agent: Person) -> None:
+            headers = {"Authorization": f"Bearer {agent.token}"}
+            async with gate:
+                for step in ("login", "ready"):
+                    response = await http.post(f"/api/v1/agents/me/{step}", headers=headers)
+                    response.raise_for_status()
+
+        await asyncio.gather(*(one(a) for a in agents))
+
+
+# -- the clients, in their own processes ---------------------------------------------------------
+
+
+def clients_main(spec_path: str, out_path: str) -> None:
+    """Connect every token of the spec, print CONNECTED, receive until SIGTERM, save latencies."""
+    import uvloop
+    from websockets.asyncio.client import connect
+
+    spec = json.loads(Path(spec_path).read_text())
+    ats: list[float] = []
+    lags: list[float] = []
+    received = [0] * len(spec["tokens"])
+    snapshots = [0] * len(spec["tokens"])
+
+    async def client(
+        index: int, token: str, gate: asyncio.Semaphore, connected: asyncio.Event, counter: list[int]
+    ) -> None:
+        uri = f"{spec['ws']}/api/v1/events?token={token}" + ("&batch=1" if spec["batch"] else "")
+        async with gate:  # the handshakes, not the stream, are gated
+            ws = await connect(uri, max_size=None, open_timeout=300, ping_interval=None)
+        counter[0] += 1
+        if counter[0] == len(spec["tokens"]):
+            connected.set()
+        async with ws:
+            async for raw in ws:
+                now = time.time()
+                decoded = json.loads(raw)
+                for message in decoded if isinstance(decoded, list) else (decoded,):
+                    if message.get("type") == "snapshot":
+                        snapshots[index] += 1
+                        continue
+                    at = message["event"]["at"]
+                    ats.append(at)
+                    lags.append(now - at)
+                    received[index] += 1
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        connected = asyncio.Event()
+        counter = [0]
+        gate = asyncio.Semaphore(25)
+        tasks = [
+            asyncio.create_task(client(i, t, gate, connected, counter)) for i, t in enumerate(spec["tokens"])
+        ]
+        waiter = asyncio.create_task(connected.wait())
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            failed = next(t for t in done if t is not waiter)
+            raise RuntimeError(f"a client failed: {failed.exception()!r}")
+        print("CONNECTED", flush=True)
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    uvloop.run(run())
+    np.savez(
+        out_path,
+        at=np.array(ats),
+        lag=np.array(lags),
+        received=np.array(received),
+        snapshots=np.array(snapshots),
+    )
+
+
+class ClientProcesses:
+    """``procs`` processes sharing ``people`` round-robin; each holds its share of sockets."""
+
+    def __init__(
+        self, workdir: Path, ws_url: str, people: Sequence[Person], procs: int, tag: str, batch: bool
+    ) -> None:
+        self.outs: list[Path] = []
+        self.procs: list[subprocess.Popen[str]] = []
+        for n in range(procs):
+            share = people[n::procs]
+            if not share:
+                continue
+            spec, out = workdir / f"{tag}-{n}.json", workdir / f"{tag}-{n}.npz"
+            spec.write_text(json.dumps({"ws": ws_url, "batch": batch, "tokens": [p.token for p in share]}))
+            self.outs.append(out)
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--clients-worker", str(spec), str(out)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for proc in self.procs:
+            assert proc.stdout is not None
+            if not proc.stdout.readline().startswith("CONNECTED"):
+                self.stop()
+                raise RuntimeError("the clients could not connect")
+
+    def cpu_seconds(self) -> float:
+        return sum(proc_cpu_seconds(p.pid) for p in self.procs)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            proc.wait(timeout=120)
+
+    def results(self) -> dict[str, np.ndarray]:
+        parts = [np.load(out) for out in self.outs]
+        return {k: np.concatenate([p[k] for p in parts]) for k in ("at", "lag", "received", "snapshots")}
+
+
+# -- the driver: calls at a steady rate, offers answered, calls hung up -------------------------
+
+
+class Driver:
+    def __init__(
+        self,
+        url: str,
+        leader: Person,
+        agents: Sequence[Person],
+        rate: float,
+        talk: tuple[float, float],
+        seed: int = 1,
+    ) -> None:
+        self.url = url
+        self.leader = leader
+        self.tokens = {a.user_id: a.token for a in agents}
+        self.rate = rate
+        self.talk = talk
+        self.rng = random.Random(seed)
+        self.placed = self.answered = self.ended = self.errors = 0
+        self.error_samples: list[str] = []
+        self.resyncs = 0
+        self._seen: set[tuple[str, str]] = set()
+        self.first_seq: int | None = None
+        self.last_seq = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, seconds: float, progress: Progress | None = None) -> None:
+        from websockets.asyncio.client import connect
+
+        # batched: the driver's own stream must keep up however busy this process is
+        ws_url = self.url.replace("http://", "ws://") + f"/api/v1/events?batch=1&token={self.leader.token}"
+        limits = httpx.Limits(max_connections=HTTP_CONCURRENCY, max_keepalive_connections=HTTP_CONCURRENCY)
+        async with (
+            httpx.AsyncClient(base_url=self.url, timeout=30, limits=limits) as self.http,
+            connect(ws_url, max_size=None, ping_interval=None) as ws,
+        ):
+            self.last_seq = json.loads(await ws.recv())["seq"]
+            watcher = asyncio.create_task(self._watch(ws))
+            task = progress.add_task("calls", total=seconds) if progress else None
+            started = time.monotonic()
+            n = 0
+            while (elapsed := time.monotonic() - started) < seconds:
+                due = started + n / self.rate
+                if due > time.monotonic():
+                    await asyncio.sleep(due - time.monotonic())
+                self._spawn(self._place())
+                n += 1
+                if progress is not None and task is not None and n % 10 == 0:
+                    progress.update(task, completed=min(seconds, elapsed))
+            if progress is not None and task is not None:
+                progress.update(task, completed=seconds)
+            await asyncio.sleep(self.talk[1] + 2.0)  # let the last calls finish
+            watcher.cancel()
+            await asyncio.gather(watcher, *self._tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _post(self, path: str, token: str, body: dict[str, Any] | None = None) -> bool:
+        try:
+            response = await self.http.post(path, headers={"Authorization": f"Bearer {token}"}, json=body)
+        except httpx.HTTPError:
+            self.errors += 1
+            return False
+        if response.status_code >= 400:
+            if len(self.error_samples) < 5:
+                self.error_samples.append(
+                    f"{path.rsplit('/', 1)[-1]} {response.status_code} {response.text[:200]}"
+                )
+            self.errors += 1  # e.g. the caller hung up while the agent answered: rare, counted
+            return False
+        return True
+
+    async def _place(self) -> None:
+        caller = f"138{self.rng.randrange(10**8):08d}"
+        if await self._post("/api/v1/sim/calls", self.leader.token, {"queue_id": QUEUE, "caller": caller}):
+            self.placed += 1
+
+    async def _watch(self, ws: Any) -> None:
+        """Answer every offer; after a resync snapshot, the offers it shows ringing."""
+        async for raw in ws:
+            decoded = json.loads(raw)
+            for message in decoded if isinstance(decoded, list) else (decoded,):
+                if message.get("type") == "snapshot":
+                    self.resyncs += 1
+                    for call in message["data"]["calls"]:
+                        for agent_id in call["offered_to"]:
+                            if (call["id"], agent_id) not in self._seen:
+                                self._spawn(self._handle(call["id"], agent_id))
+                    continue
+                if self.first_seq is None:
+                    self.first_seq = message["seq"]
+                self.last_seq = message["seq"]
+                event = message["event"]
+                if event["type"] == "call_offered":
+                    for agent_id in event["agent_ids"]:
+                        self._spawn(self._handle(event["call_id"], agent_id))
+
+    async def _handle(self, call_id: str, agent_id: str) -> None:
+        token = self.tokens.get(agent_id)
+        if token is None or (call_id, agent_id) in self._seen:
+            return
+        self._seen.add((call_id, agent_id))
+        await asyncio.sleep(self.rng.uniform(0.1, 0.4))  # the phone rings
+        if not await self._post(f"/api/v1/calls/{call_id}/answer", token):
+            return
+        self.answered += 1
+        await asyncio.sleep(self.rng.uniform(*self.talk))
+        if await self._post(f"/api/v1/calls/{call_id}/hangup", token):
+            self.ended += 1
+
+
+# -- one measured phase ------------------------------------------------------------------------
+
+
+def percentiles_ms(lags: np.ndarray) -> dict[str, float]:
+    if lags.size == 0:
+        return {
+            "p50_ms": float("nan"),
+            "p95_ms": float("nan"),
+            "p99_ms": float("nan"),
+            "max_ms": float("nan"),
+        }
+    p50, p95, p99 = np.percentile(lags, [50, 95, 99]) * 1000
+    return {
+        "p50_ms": round(float(p50), 2),
+        "p95_ms": round(float(p95), 2),
+        "p99_ms": round(float(p99), 2),
+        "max_ms": round(float(lags.max() * 1000), 2),
+    }
+
+
+async def phase(
+    workdir: Path,
+    server: ServerProcess,
+    people: Sequence[Person],
+    driver_leader: Person,
+    agents: Sequence[Person],
+    args: argparse.Namespace,
+    tag: str,
+    console: Console,
+) -> dict[str, Any]:
+    ws_url = server.url.replace("http://", "ws://")
+    with console.status(f"[{tag}] connecting {len(people)} clients …"):
+        clients = ClientProcesses(
+            workdir, ws_url, people, min(args.client_procs, len(people)), tag, args.batch
+        )
+    driver = Driver(server.url, driver_leader, agents, args.calls_per_second, (args.talk_min, args.talk_max))
+    columns = (TextColumn(f"[{tag}] {{task.description}}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        run = asyncio.create_task(driver.run(args.seconds, progress))
+        await asyncio.sleep(args.warmup)
+        window_start, cpu_start = time.time(), (server.cpu_seconds(), clients.cpu_seconds())
+        rss_peak = server.rss_mb()
+        while time.time() < window_start + args.seconds - args.warmup and not run.done():
+            await asyncio.wait({run}, timeout=0.5)
+            rss_peak = max(rss_peak, server.rss_mb())
+        window_end, cpu_end = time.time(), (server.cpu_seconds(), clients.cpu_seconds())
+        await run
+    clients.stop()
+    data = clients.results()
+    span = window_end - window_start
+    inside = (data["at"] >= window_start) & (data["at"] < window_end)
+    lags = data["lag"][inside]
+    published = driver.last_seq - (driver.first_seq or driver.last_seq)
+    return {
+        "clients": len(people),
+        "leaders": sum(p.role == "leader" for p in people),
+        **percentiles_ms(lags),
+        "messages_per_s": round(float(inside.sum()) / span, 1),
+        "events_per_s": round(published / (args.seconds + args.talk_max + 2.0), 1),
+        "calls_placed": driver.placed,
+        "calls_answered": driver.answered,
+        "calls_ended": driver.ended,
+        "driver_errors": driver.errors,
+        "driver_error_samples": driver.error_samples,
+        "driver_resyncs": driver.resyncs,
+        "resyncs": int(data["snapshots"].sum()) - len(people),
+        "server_cpu_pct": round(100 * (cpu_end[0] - cpu_start[0]) / span, 1),
+        "server_rss_mb": round(rss_peak, 1),
+        "clients_cpu_pct": round(100 * (cpu_end[1] - cpu_start[1]) / span, 1),
+    }
+
+
+def pick(people: Sequence[Person], n: int) -> list[Person]:
+    """``n`` clients with the same mix as the full set: a tenth leaders, at least one."""
+    leaders = [p for p in people if p.role == "leader"]
+    agents = [p for p in people if p.role == "agent"]
+    k = max(1, round(n * LEADER_SHARE))
+    return leaders[:k] + agents[: n - k]
+
+
+async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="events-fanout-", dir=args.db_dir) as tmp:
+        workdir = Path(tmp)
+        with console.status(f"creating {args.clients} users …"):
+            everyone = await populate(workdir, args.clients)
+        driver_leader, people = everyone[0], everyone[1:]
+        agents = [p for p in people if p.role == "agent"]
+        server = ServerProcess(workdir, args.sql_profile, args.server_src)
+        try:
+            with console.status(f"signing in {len(agents)} agents …"):
+                await sign_in(server.url, agents)
+            baseline = None
+            if args.baseline_clients:
+                baseline = await phase(
+                    workdir,
+                    server,
+                    pick(people, args.baseline_clients),
+                    driver_leader,
+                    agents,
+                    args,
+                    "baseline",
+                    console,
+                )
+            full = await phase(workdir, server, people, driver_leader, agents, args, "full", console)
+        except BaseException:
+            log = (workdir / "server.log").read_text(errors="replace").splitlines()
+            console.print("[red]server log (last lines):[/red]\n" + "\n".join(log[-30:]))
+            raise
+        finally:
+            server.stop()
+    load = os.getloadavg()
+    return {
+        "clients": args.clients,
+        "calls_per_second": args.calls_per_second,
+        "batch": args.batch,
+        "seconds": args.seconds,
+        "full": full,
+        "baseline": baseline,
+        "p99_ratio_to_baseline": round(full["p99_ms"] / baseline["p99_ms"], 2)
+        if baseline and baseline["p99_ms"]
+        else None,
+        "aim_p99_under_100ms": full["p99_ms"] < 100,
+        "cpus": os.cpu_count(),
+        "loadavg_1m_at_end": round(load[0], 2),
+    }
+
+
+def report(result: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"events fan-out: {result['calls_per_second']} calls/s for {result['seconds']} s")
+    rows = [("full", result["full"])] + ([("baseline", result["baseline"])] if result["baseline"] else [])
+    table.add_column("figure")
+    for name, _ in rows:
+        table.add_column(name, justify="right")
+    for key in (
+        "clients",
+        "leaders",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "messages_per_s",
+        "events_per_s",
+        "calls_placed",
+        "calls_answered",
+        "driver_errors",
+        "driver_resyncs",
+        "resyncs",
+        "server_cpu_pct",
+        "server_rss_mb",
+        "clients_cpu_pct",
+    ):
+        table.add_row(key, *(str(r[key]) for _, r in rows))
+    console.print(table)
+    console.print(
+        f"p99 ratio to baseline: {result['p99_ratio_to_baseline']}; aim p99 < 100 ms: "
+        f"{'met' if result['aim_p99_under_100ms'] else 'missed'}; "
+        f"load average at the end: {result['loadavg_1m_at_end']} on {result['cpus']} CPUs"
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--sql-profile", action="store_true", help="the server logs its SQL by time")
+    parser.add_argument("--clients-worker", nargs=2, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--clients", type=int, default=1000, help="WebSocket clients (a tenth leaders)")
+    parser.add_argument("--calls-per-second", type=float, default=50.0)
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long calls are placed, per phase")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds not measured at the start")
+    parser.add_argument("--baseline-clients", type=int, default=10, help="0: no baseline phase")
+    parser.add_argument("--client-procs", type=int, default=2, help="processes holding the clients")
+    parser.add_argument("--talk-min", type=float, default=1.0)
+    parser.add_argument("--talk-max", type=float, default=3.0)
+    parser.add_argument(
+        "--db-dir",
+        default="/dev/shm" if Path("/dev/shm").is_dir() else None,
+        help="where the SQLite file goes (default: memory-backed /dev/shm, so disk syncs do not count)",
+    )
+    parser.add_argument("--server-src", default=None, help="PYTHONPATH of the server (compare versions)")
+    parser.add_argument("--batch", action="store_true", help="clients ask for ?batch=1 (arrays of events)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve_main(args.port, args.sql_profile)
+        return {}
+    if args.clients_worker:
+        clients_main(*args.clients_worker)
+        return {}
+    if args.seconds <= args.warmup:
+        parser.error("--seconds must be longer than --warmup")
+    console = Console(stderr=args.json)
+    result = asyncio.run(bench(args, console))
+    report(result, console)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    return result
+
+
+if __name__ == "__main__":
+    main()

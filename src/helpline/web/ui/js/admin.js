@@ -1,0 +1,91 @@
+// The admin console (管理控制台): one tab per thing a hotline configures. Each tab is a module
+// with ``mount(panel, ctx)`` (builds its forms once) and ``load()`` (reads the server each time
+// the tab is opened). Agents are refused here, as the API refuses them.
+
+import { atLeast, requireSession } from "./api.js";
+import { setText } from "./format.js";
+import { initLang, onLangChange, t } from "./i18n.js";
+import { setupHeader } from "./shell.js";
+import * as calendar from "./admin_calendar.js";
+import * as codes from "./admin_codes.js";
+import * as ivr from "./admin_ivr.js";
+import * as prompts from "./admin_prompts.js";
+import * as queues from "./admin_queues.js";
+import * as users from "./admin_users.js";
+
+const $ = (id) => document.getElementById(id);
+// who may open a tab; what each may change is the tab's business (and the server's)
+const TABS = [
+  ["users", users, "supervisor"],
+  ["queues", queues, "leader"],
+  ["ivr", ivr, "admin"],
+  ["codes", codes, "leader"],
+  ["calendar", calendar, "leader"],
+  ["prompts", prompts, "admin"],
+];
+
+function start(session) {
+  const user = session.user;
+  initLang(user);
+  setupHeader(session);
+  const role = () => setText($("user-role"), t(`adm.role.${user.role}`));
+  role();
+  onLangChange(role);
+  $("to-wallboard").hidden = !atLeast(user, "leader");
+  $("to-desktop").hidden = false;
+  if (!atLeast(user, "leader")) {
+    $("no-access").hidden = false;
+    document.body.dataset.ready = "refused";
+    return;
+  }
+  const ctx = { user, can: (needed) => atLeast(user, needed) };
+  const open = TABS.filter(([, , needed]) => atLeast(user, needed));
+  const mounted = new Set();
+  const tabs = [];
+  for (const [name, , needed] of TABS) {
+    const tab = document.querySelector(`[data-tab="${name}"]`);
+    tab.hidden = !atLeast(user, needed);
+    if (!tab.hidden) tabs.push(tab);
+  }
+
+  async function show(name, focus = false) {
+    const entry = open.find(([n]) => n === name) || open[0];
+    const [current, module] = entry;
+    for (const tab of tabs) {
+      const selected = tab.dataset.tab === current;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      $(`panel-${tab.dataset.tab}`).hidden = !selected;
+      if (selected && focus) tab.focus();
+    }
+    const panel = $(`panel-${current}`);
+    if (!mounted.has(current)) {
+      module.mount(panel, ctx);
+      mounted.add(current);
+    }
+    if (location.hash !== `#${current}`) history.replaceState(null, "", `#${current}`);
+    panel.dataset.loading = "1";
+    try {
+      await module.load();
+    } finally {
+      delete panel.dataset.loading;
+      document.body.dataset.ready = current;
+    }
+  }
+
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => show(tab.dataset.tab));
+    tab.addEventListener("keydown", (event) => {
+      const index = tabs.indexOf(tab);
+      const moves = { ArrowRight: 1, ArrowLeft: -1, Home: -index, End: tabs.length - 1 - index };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      show(tabs[(index + moves[event.key] + tabs.length) % tabs.length].dataset.tab, true);
+    });
+  }
+  $("admin-shell").hidden = false;
+  show(location.hash.slice(1));
+}
+
+const session = requireSession();
+if (session) start(session);
