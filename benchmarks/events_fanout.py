@@ -17,10 +17,19 @@ queue's 1 s after-call work then returns the agent to ready. Each call makes abo
 events (arrived, queued, offered, screen pop, agent states, answered, ended, the call's work
 order and its clock). Leaders see them all, agents their own.
 
-Figures over the measured window (after ``--warmup`` seconds): p50/p95/p99/max latency,
-messages delivered per second, events published per second, server CPU % (100 = one core)
-and RSS, client CPU. Baseline in the same run: the same traffic with ``--baseline-clients``
-(10) connected clients; the ratio is the p99 at full load over the baseline p99.
+Figures over the measured window (after ``--warmup`` seconds): p50/p95/p99/max latency from
+creation (``event.at``) and, as ``fanout_*``, from the bus's publication (``published_at`` of
+the message: the fan-out's own share, without the wait for the center's lock and the database
+write before it), messages delivered per second, events published per second, calls answered
+per second (whether the server kept up with the rate asked), server CPU % (100 = one core) and
+peak RSS, client CPU. Baseline in the same run: the same traffic with ``--baseline-clients``
+(10) connected clients; the ratio is the p99 at full load over the baseline p99. Between the
+phases the floor is reset (left-over calls hung up, every agent ready again).
+
+The SQLite file goes to /dev/shm (``--db-dir``) so that disk syncs do not count. The driver keeps
+6 requests in flight (see ``HTTP_CONCURRENCY``). ``--batch``: the clients ask for ``?batch=1``.
+``--server-src DIR``: run the server from another copy of ``src/`` (e.g. the previous version,
+for a before/after in the same conditions). ``--sql-profile``: the server logs its SQL by time.
 
 Run: ``.venv/bin/python benchmarks/events_fanout.py [--clients 1000 --calls-per-second 50
 --seconds 30 --client-procs 2 --json]``. With ``--json`` the last line printed is one JSON
@@ -104,14 +113,21 @@ def sql_profile() -> dict[str, list[float]]:
     return spent
 
 
-def serve_main(port: int, profile_sql: bool) -> None:
+def serve_main(port: int, profile_sql: bool, deflate: bool = True) -> None:
     import uvicorn
 
     from helpline.web.app import create_app
 
     spent = sql_profile() if profile_sql else None
 
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        create_app(),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        ws_per_message_deflate=deflate,
+    )
     server = uvicorn.Server(config)
 
     async def run() -> None:
@@ -130,12 +146,15 @@ def serve_main(port: int, profile_sql: bool) -> None:
 
 
 class ServerProcess:
-    def __init__(self, workdir: Path, sql_profile: bool = False, src: str | None = None) -> None:
+    def __init__(
+        self, workdir: Path, sql_profile: bool = False, src: str | None = None, deflate: bool = True
+    ) -> None:
         self.port = free_tcp_port()
         self.log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve", "--port", str(self.port)]
-            + (["--sql-profile"] if sql_profile else []),
+            + (["--sql-profile"] if sql_profile else [])
+            + ([] if deflate else ["--no-deflate"]),
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
@@ -275,6 +294,23 @@ async def sign_in(url: str, agents: Sequence[Person]) -> None:
         await asyncio.gather(*(one(a) for a in agents))
 
 
+async def reset_floor(url: str, leader: Person, agents: Sequence[Person]) -> None:
+    """Between phases: hang up the calls left over and make every agent ready again (an offer the
+    driver answered too late made its agent not ready)."""
+    tokens = {a.user_id: a.token for a in agents}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        headers = {"Authorization": f"Bearer {leader.token}"}
+        calls = (await http.get("/api/v1/calls", headers=headers)).json()
+        for call in calls:
+            await http.post(f"/api/v1/sim/calls/{call['id']}/hangup", headers=headers)
+        await asyncio.sleep(1.5)  # after-call work ends
+        floor = (await http.get("/api/v1/agents", headers=headers)).json()
+        for agent in floor:
+            if agent["state"] != "ready" and agent["id"] in tokens:
+                auth = {"Authorization": f"Bearer {tokens[agent['id']]}"}
+                await http.post("/api/v1/agents/me/ready", headers=auth)
+
+
 # -- the clients, in their own processes ---------------------------------------------------------
 
 
@@ -286,6 +322,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     ats: list[float] = []
     lags: list[float] = []
+    fanout: list[float] = []  # from the bus's publication: the fan-out's own share
     received = [0] * len(spec["tokens"])
     snapshots = [0] * len(spec["tokens"])
 
@@ -309,6 +346,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
                     at = message["event"]["at"]
                     ats.append(at)
                     lags.append(now - at)
+                    fanout.append(now - message.get("published_at", at))
                     received[index] += 1
 
     async def run() -> None:
@@ -336,6 +374,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
         out_path,
         at=np.array(ats),
         lag=np.array(lags),
+        fanout=np.array(fanout),
         received=np.array(received),
         snapshots=np.array(snapshots),
     )
@@ -380,7 +419,9 @@ class ClientProcesses:
 
     def results(self) -> dict[str, np.ndarray]:
         parts = [np.load(out) for out in self.outs]
-        return {k: np.concatenate([p[k] for p in parts]) for k in ("at", "lag", "received", "snapshots")}
+        return {
+            k: np.concatenate([p[k] for p in parts]) for k in ("at", "lag", "fanout", "received", "snapshots")
+        }
 
 
 # -- the driver: calls at a steady rate, offers answered, calls hung up -------------------------
@@ -529,6 +570,8 @@ async def phase(
     console: Console,
 ) -> dict[str, Any]:
     ws_url = server.url.replace("http://", "ws://")
+    with console.status(f"[{tag}] resetting the floor …"):
+        await reset_floor(server.url, driver_leader, agents)
     with console.status(f"[{tag}] connecting {len(people)} clients …"):
         clients = ClientProcesses(
             workdir, ws_url, people, min(args.client_procs, len(people)), tag, args.batch
@@ -555,10 +598,12 @@ async def phase(
         "clients": len(people),
         "leaders": sum(p.role == "leader" for p in people),
         **percentiles_ms(lags),
+        **{f"fanout_{k}": v for k, v in percentiles_ms(data["fanout"][inside]).items()},
         "messages_per_s": round(float(inside.sum()) / span, 1),
         "events_per_s": round(published / (args.seconds + args.talk_max + 2.0), 1),
         "calls_placed": driver.placed,
         "calls_answered": driver.answered,
+        "answered_per_s": round(driver.answered / args.seconds, 1),
         "calls_ended": driver.ended,
         "driver_errors": driver.errors,
         "driver_error_samples": driver.error_samples,
@@ -585,7 +630,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             everyone = await populate(workdir, args.clients)
         driver_leader, people = everyone[0], everyone[1:]
         agents = [p for p in people if p.role == "agent"]
-        server = ServerProcess(workdir, args.sql_profile, args.server_src)
+        server = ServerProcess(workdir, args.sql_profile, args.server_src, not args.no_deflate)
         try:
             with console.status(f"signing in {len(agents)} agents …"):
                 await sign_in(server.url, agents)
@@ -613,6 +658,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         "clients": args.clients,
         "calls_per_second": args.calls_per_second,
         "batch": args.batch,
+        "deflate": not args.no_deflate,
         "seconds": args.seconds,
         "full": full,
         "baseline": baseline,
@@ -638,10 +684,13 @@ def report(result: dict[str, Any], console: Console) -> None:
         "p95_ms",
         "p99_ms",
         "max_ms",
+        "fanout_p50_ms",
+        "fanout_p99_ms",
         "messages_per_s",
         "events_per_s",
         "calls_placed",
         "calls_answered",
+        "answered_per_s",
         "driver_errors",
         "driver_resyncs",
         "resyncs",
@@ -677,12 +726,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="/dev/shm" if Path("/dev/shm").is_dir() else None,
         help="where the SQLite file goes (default: memory-backed /dev/shm, so disk syncs do not count)",
     )
+    parser.add_argument("--no-deflate", action="store_true", help="the server does not compress frames")
     parser.add_argument("--server-src", default=None, help="PYTHONPATH of the server (compare versions)")
     parser.add_argument("--batch", action="store_true", help="clients ask for ?batch=1 (arrays of events)")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
     if args.serve:
-        serve_main(args.port, args.sql_profile)
+        serve_main(args.port, args.sql_profile, not args.no_deflate)
         return {}
     if args.clients_worker:
         clients_main(*args.clients_worker)

@@ -66,7 +66,7 @@ def test_each_event_is_serialised_once_and_shared(monkeypatch: pytest.MonkeyPatc
     assert len(calls) == 2  # not 2 x 51
     texts = {leader.pending[0].text for leader in leaders}
     assert texts == {agent.pending[0].text}  # the very same text for every client
-    assert texts == {real({"seq": 1, "event": calls[0]["event"]})}
+    assert texts == {real({"seq": 1, "published_at": calls[0]["published_at"], "event": calls[0]["event"]})}
 
 
 def test_a_full_queue_is_dropped_and_flagged_not_grown() -> None:

@@ -10,7 +10,7 @@ from helpline.domain.events import Event
 
 class Published(NamedTuple):
     """One event as the bus hands it out: numbered, as a dict, and as the text a WebSocket sends
-    (``{"seq": N, "event": {...}}``), serialised once however many clients receive it."""
+    (``{"seq": N, "published_at": t, "event": {...}}``), serialised once however many clients receive it."""
 
     seq: int
     event: dict[str, Any]

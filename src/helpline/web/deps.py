@@ -71,14 +71,19 @@ async def principal_from_token(session: AsyncSession, secret_key: str, token: st
 
 
 async def current_user(
-    session: SessionDep,
     container: ContainerDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
-    """The user of the ``Authorization: Bearer`` token; 401 without a valid one."""
+    """The user of the ``Authorization: Bearer`` token; 401 without a valid one.
+
+    The look-up has a session of its own, given back at once: were it the request's session,
+    every request would hold a pooled connection while it waits for the center's lock, and
+    the lock's holder, which needs one to record its events, could find the pool empty.
+    """
     if not token:
         raise NotAuthenticated("not_authenticated", "sign in first: no bearer token")
-    return await principal_from_token(session, container.secret_key, token)
+    async with container.sessionmaker() as session:
+        return await principal_from_token(session, container.secret_key, token)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -101,11 +102,12 @@ class MemoryBus:
         self.route = route
 
     def publish(self, events: Sequence[Event]) -> None:
+        published_at = round(time.time(), 6)  # wall clock: how long delivery took, event by event
         for event in events:
             tenant = event.tenant_id
             seq = self._seq[tenant] = self._seq.get(tenant, 0) + 1
             data = event.as_dict()
-            item = Published(seq, data, dumps({"seq": seq, "event": data}))
+            item = Published(seq, data, dumps({"seq": seq, "published_at": published_at, "event": data}))
             self._backlog.setdefault(tenant, deque(maxlen=self._backlog_size)).append(item)
             listeners = self._listeners.get(tenant)
             if listeners is not None:

@@ -1,9 +1,10 @@
 """``/api/v1/events``: a WebSocket of the tenant's live events, snapshot first.
 
 The client gets ``{"type": "snapshot", "seq": N, "data": {...}}`` and then every event
-``{"seq": N+1, "event": {...}}``. A client that reconnects with ``?since=N`` gets what it
-missed instead of a snapshot, if the bus still has it. Agents see their own agent and
-calls; leaders and up see the whole tenant.
+``{"seq": N+1, "published_at": t, "event": {...}}`` (``published_at``: the server's wall
+clock when the bus took the event; ``event.at`` is when the core made it). A client that
+reconnects with ``?since=N`` gets what it missed instead of a snapshot, if the bus still
+has it. Agents see their own agent and calls; leaders and up see the whole tenant.
 
 Cheap for a thousand clients: the bus serialises each event once and hands it only to the
 connections that see it (:func:`recipients`); each connection sends what has piled up since
