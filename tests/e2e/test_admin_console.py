@@ -1,6 +1,7 @@
 """The admin console in Chromium, as an administrator uses it: people, skills and queues,
 an IVR flow checked as it is typed (errors at their nodes, a diagram of the flow), a holiday
-in the month view, a prompt uploaded and played; and an agent who is refused."""
+in the month view, a prompt uploaded and played, a department with its handlers, a night
+shift in the duty roster; and an agent who is refused."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import re
 import struct
 import wave
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -513,3 +516,176 @@ def test_a_supervisor_keeps_queues_and_reads_the_people(console_page: Callable[[
     open_tab(page, "队列与策略", "queues")
     expect(page.locator("#queue-form").get_by_role("button", name="创建队列")).to_be_enabled()
     expect(page.locator("#queue-form").get_by_role("button", name="删除")).to_be_disabled()  # admins delete
+
+
+@pytest.fixture
+def gas_unit(admin_api: Api) -> Iterator[str]:
+    """The unit the test creates through the console; removed afterwards if still there."""
+    yield "e2e_gas"
+    admin_api.client.delete("/api/v1/units/e2e_gas")
+
+
+def test_an_admin_creates_a_department_with_a_head_handlers_and_a_deadline(
+    admin_page: Any, admin_api: Api, gas_unit: str, screenshot: Callable[[Any, str], None]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = admin_page
+    page.on("dialog", lambda dialog: dialog.accept())
+    people = {u["username"]: u["id"] for u in admin_api.get("/users")}
+    open_tab(page, "承办单位", "units")
+    form = page.locator("#unit-form")
+    form.get_by_role("button", name="创建单位").click()  # no code: refused at the field
+    expect(form.locator('[data-field="id"] .field-error')).to_have_text("请填写单位编号")
+    form.get_by_label("单位编号").fill(gas_unit)
+    form.get_by_label("单位名称").fill("燃气公司")
+    form.get_by_label("负责人").select_option(people["supervisor"])
+    form.get_by_label("办理时限（小时）").fill("-4")  # refused by the server, beside the field
+    form.get_by_label("张伟").check()
+    form.get_by_label("王芳").check()
+    form.get_by_role("button", name="创建单位").click()
+    expect(form.locator('[data-field="deadline_hours"] .field-error')).not_to_have_text("")
+    form.get_by_label("办理时限（小时）").fill("48")
+    form.get_by_role("button", name="创建单位").click()
+    row = page.locator(f'#unit-list [data-unit="{gas_unit}"]')
+    expect(row).to_contain_text("燃气公司")
+    expect(row).to_contain_text("主管 周敏")
+    expect(row).to_contain_text("张伟、王芳")
+    expect(page.locator("#unit-legend")).to_have_text(f"编辑承办单位 {gas_unit}")
+    expect(form.locator('[data-field="deadline_hours"] .field-error')).to_have_text("")
+    unit = next(u for u in admin_api.get("/units") if u["id"] == gas_unit)
+    assert (unit["name"], unit["head_user_id"], unit["deadline_hours"]) == (
+        "燃气公司",
+        people["supervisor"],
+        48,
+    )
+    assert sorted(unit["members"]) == sorted([people["agent1"], people["agent2"]])
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "admin-units")
+
+    # its business hours: the calendar tab's editor, on this unit's calendar
+    form.get_by_role("button", name="设置工作时间与节假日…").click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "calendar")
+    expect(page.locator("#calendar-form")).to_have_attribute("data-loaded", gas_unit)
+    expect(page.locator("#calendar-form").get_by_label("日历")).to_have_value(gas_unit)
+
+    open_tab(page, "承办单位", "units")
+    row.get_by_role("button", name=gas_unit).click()
+    form.get_by_label("王芳").uncheck()
+    form.get_by_role("button", name="保存").click()
+    expect(row).not_to_contain_text("王芳")
+    assert next(u for u in admin_api.get("/units") if u["id"] == gas_unit)["members"] == [people["agent1"]]
+    form.get_by_role("button", name="删除").click()
+    expect(row).to_have_count(0)
+    assert all(u["id"] != gas_unit for u in admin_api.get("/units"))
+
+
+def _center_now() -> datetime:
+    return datetime.now(ZoneInfo("Asia/Shanghai"))
+
+
+def _night(moment: datetime) -> bool:
+    """Whether a 20:00-08:00 shift runs at ``moment`` (center time)."""
+    return moment.hour >= 20 or moment.hour < 8
+
+
+@pytest.fixture
+def night_leader(admin_api: Api) -> Iterator[dict[str, Any]]:
+    """A shift leader of our own; their shifts are removed afterwards (the server is shared)."""
+    response = admin_api.client.post(
+        "/api/v1/users",
+        json={
+            "username": "e2e_night",
+            "password": "night-secret-1",
+            "role": "leader",
+            "display_name": "夜班 李强",
+        },
+    )
+    assert response.status_code in (201, 409), response.text
+    user = next(u for u in admin_api.get("/users") if u["username"] == "e2e_night")
+    yield user
+    for shift in admin_api.get("/duty/shifts"):
+        if shift["leader_id"] == user["id"]:
+            admin_api.client.delete(f"/api/v1/duty/shifts/{shift['id']}")
+
+
+def test_a_night_shift_across_midnight_is_in_the_week_and_on_duty_when_it_runs(
+    admin_page: Any, admin_api: Api, night_leader: dict[str, Any], screenshot: Callable[[Any, str], None]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = admin_page
+    page.on("dialog", lambda dialog: dialog.accept())
+    leader_id = night_leader["id"]
+    open_tab(page, "值班表", "duty")
+    form = page.locator("#shift-form")
+    form.get_by_label("值班长").select_option(leader_id)
+    form.get_by_label("时段").fill("20:00-25:00")  # refused by the server, beside the field
+    form.get_by_role("button", name="添加班次").click()
+    expect(form.locator('[data-field="hours"] .field-error')).not_to_have_text("")
+    before = _center_now()
+    form.get_by_label("时段").fill("20:00-08:00")  # every day: no weekday ticked
+    form.get_by_role("button", name="添加班次").click()
+    row = page.locator(f'#shift-list tr[data-leader="{leader_id}"]')
+    expect(row).to_contain_text("夜班 李强")
+    expect(row).to_contain_text("每天")
+    expect(form.locator('[data-field="hours"] .field-error')).to_have_text("")
+    shifts = [s for s in admin_api.get("/duty/shifts") if s["leader_id"] == leader_id]
+    assert [(s["hours"], s["day"], s["leader_name"]) for s in shifts] == [("20:00-08:00", None, "夜班 李强")]
+
+    # the week: each day has the evening piece and the morning piece of the night before
+    today = page.locator(f'.duty-day[data-date="{before.date().isoformat()}"]')
+    mine = today.locator(f'.duty-shift[data-leader="{leader_id}"]')
+    expect(mine).to_have_count(2)
+    expect(today.locator(f'.duty-shift[data-leader="{leader_id}"][data-from="20:00"]')).to_have_attribute(
+        "data-to", "24:00"
+    )
+    expect(today.locator(f'.duty-shift[data-leader="{leader_id}"][data-from="00:00"]')).to_have_attribute(
+        "data-to", "08:00"
+    )
+    expect(page.locator(f'.duty-shift[data-leader="{leader_id}"]')).to_have_count(14)
+
+    # on duty now: as the clock says (checked before and after, in case 08:00 or 20:00 falls between)
+    on_duty = page.locator("#duty-now-names")
+    expect(on_duty).not_to_have_attribute("data-leaders", "")  # the demo leader is on duty around the clock
+    leaders = on_duty.get_attribute("data-leaders") or ""
+    after = _center_now()
+    if _night(before) == _night(after):
+        assert (leader_id in leaders.split()) is _night(before), (leaders, before)
+        assert (leader_id in admin_api.get("/duty/now")["leaders"]) is _night(before)
+        if _night(before):
+            expect(on_duty).to_contain_text("夜班 李强")
+        else:
+            expect(on_duty).not_to_contain_text("夜班 李强")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "admin-duty")
+
+    row.get_by_role("button", name="删除 夜班 李强 20:00-08:00 的班次").click()
+    expect(row).to_have_count(0)
+    assert all(s["leader_id"] != leader_id for s in admin_api.get("/duty/shifts"))
+
+
+def test_a_leader_reads_the_roster_but_changes_nothing(
+    console_page: Callable[[], Any], admin_api: Api, night_leader: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    admin_api.post(
+        "/duty/shifts", {"leader_id": night_leader["id"], "hours": "08:00-20:00", "weekdays": [0, 2]}
+    )
+    page = console_page()
+    page.goto("/ui/login.html?next=admin.html")
+    page.get_by_label("用户名").fill("leader")
+    page.get_by_label("密码").fill("leader123")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/ui/admin.html**")
+    expect(page.get_by_role("tab", name="承办单位")).to_be_hidden()  # supervisors keep departments
+    open_tab(page, "值班表", "duty")
+    row = page.locator(f'#shift-list tr[data-leader="{night_leader["id"]}"]')
+    expect(row).to_contain_text("夜班 李强")
+    expect(row).to_contain_text("一 三")
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(page.locator("#shift-form").get_by_role("button", name="添加班次")).to_be_disabled()
+    expect(page.locator("#shift-form").get_by_label("时段")).to_be_disabled()
+    expect(page.locator(f'.duty-shift[data-leader="{night_leader["id"]}"]')).to_have_count(2)
+    expect(page.locator("#duty-now-names .on-duty").first).to_be_visible()

@@ -1,6 +1,6 @@
 """The admin console's own API: the center's calendar (hours per weekday, holidays, make-up
-working days, a month to draw) and prompts generated from text. SQLite and PostgreSQL, by
-role and by tenant."""
+working days, a month to draw), prompts generated from text, and the duty roster with the
+leaders' names (leaders may not list users). SQLite and PostgreSQL, by role and by tenant."""
 
 from __future__ import annotations
 
@@ -195,3 +195,27 @@ def test_a_missing_or_foreign_unit_is_not_found_and_never_created(client: TestCl
         assert response.status_code == 404, (method, path, response.text)
         assert response.json()["code"] == "unit_not_found"
     assert client.get("/api/v1/units", headers=admin_b).json() == []
+
+
+def test_a_leader_reads_the_roster_with_names_and_who_is_on_duty(client: TestClient, make_user: Any) -> None:
+    supervisor_user, supervisor = make_user("supervisor")
+    night, _ = make_user("leader", display_name="夜班 李强")
+    _, leader = make_user("leader")
+    _, other_tenant = make_user("leader", tenant="tenant-b")
+    made = client.post(
+        "/api/v1/duty/shifts", json={"leader_id": night.id, "hours": "00:00-24:00"}, headers=supervisor
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["leader_name"] == "夜班 李强"
+    shifts = client.get("/api/v1/duty/shifts", headers=leader).json()
+    assert [(s["leader_id"], s["leader_name"], s["hours"]) for s in shifts] == [
+        (night.id, "夜班 李强", "00:00-24:00")
+    ]
+    now = client.get("/api/v1/duty/now", headers=leader).json()
+    assert now["leader_id"] == night.id and now["names"] == {night.id: "夜班 李强"}
+    assert client.get("/api/v1/duty/shifts", headers=other_tenant).json() == []
+    assert client.get("/api/v1/duty/now", headers=other_tenant).json()["names"] == {}
+    refused = client.post(
+        "/api/v1/duty/shifts", json={"leader_id": supervisor_user.id, "hours": "8-9"}, headers=leader
+    )
+    assert refused.status_code == 403

@@ -152,10 +152,13 @@ async def delete_shift(session: AsyncSession, tenant_id: str, shift_id: int) -> 
     await session.delete(row)
 
 
-def shift_dict(row: DutyShiftRow) -> dict[str, Any]:
+def shift_dict(row: DutyShiftRow, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A shift; ``names`` (user id -> name) adds the leader's name, which leaders reading the
+    roster cannot look up themselves (they may not list users)."""
     return {
         "id": row.id,
         "leader_id": row.leader_id,
+        "leader_name": (names or {}).get(row.leader_id, row.leader_id),
         "hours": row.hours,
         "weekdays": row.weekdays,
         "day": row.day.isoformat() if row.day else None,

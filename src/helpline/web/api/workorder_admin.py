@@ -14,6 +14,7 @@ from fastapi import APIRouter, Response, status
 
 from helpline.app import wo_config as config
 from helpline.app import workorder_admin as admin
+from helpline.app.floor import user_names
 from helpline.web.api.acd_deps import Admin, Agent, Supervisor
 from helpline.web.api.wo_schemas import FieldIn, MembersIn, ReasonTreeIn, SettingsIn, ShiftIn, UnitIn
 from helpline.web.api.workorders import Orders
@@ -64,13 +65,14 @@ async def put_members(unit_id: str, body: MembersIn, actor: Supervisor, session:
 
 @router.get("/duty/shifts")
 async def list_shifts(actor: Agent, session: SessionDep) -> list[dict[str, Any]]:
-    return [admin.shift_dict(s) for s in await config.list_shifts(session, actor.tenant_id)]
+    names = await user_names(session, actor.tenant_id)
+    return [admin.shift_dict(s, names) for s in await config.list_shifts(session, actor.tenant_id)]
 
 
 @router.post("/duty/shifts", status_code=status.HTTP_201_CREATED)
 async def add_shift(body: ShiftIn, actor: Supervisor, session: SessionDep) -> dict[str, Any]:
     row = await admin.add_shift(session, actor.tenant_id, body.leader_id, body.hours, body.weekdays, body.day)
-    return admin.shift_dict(row)
+    return admin.shift_dict(row, await user_names(session, actor.tenant_id))
 
 
 @router.delete("/duty/shifts/{shift_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -81,10 +83,17 @@ async def delete_shift(shift_id: int, actor: Supervisor, session: SessionDep) ->
 
 @router.get("/duty/now")
 async def on_duty(actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    """Who is the shift leader now (complaint, help and urgent orders go to them)."""
+    """Who is the shift leader now (complaint, help and urgent orders go to them); ``names``
+    maps each of them to a name to show."""
     roster = await config.roster(session, actor.tenant_id)
     now = orders.clock.now()
-    return {"leader_id": roster.on_duty(now), "leaders": roster.leaders_on_duty(now)}
+    leaders = roster.leaders_on_duty(now)
+    names = await user_names(session, actor.tenant_id)
+    return {
+        "leader_id": roster.on_duty(now),
+        "leaders": leaders,
+        "names": {leader: names.get(leader, leader) for leader in leaders},
+    }
 
 
 # ---- reason codes and custom fields ----------------------------------------------------------------

@@ -8,9 +8,11 @@ import { initLang, onLangChange, t } from "./i18n.js";
 import { setupHeader } from "./shell.js";
 import * as calendar from "./admin_calendar.js";
 import * as codes from "./admin_codes.js";
+import * as duty from "./admin_duty.js";
 import * as ivr from "./admin_ivr.js";
 import * as prompts from "./admin_prompts.js";
 import * as queues from "./admin_queues.js";
+import * as units from "./admin_units.js";
 import * as users from "./admin_users.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +22,8 @@ const TABS = [
   ["queues", queues, "leader"],
   ["ivr", ivr, "admin"],
   ["codes", codes, "leader"],
+  ["units", units, "supervisor"],
+  ["duty", duty, "leader"],
   ["calendar", calendar, "leader"],
   ["prompts", prompts, "admin"],
 ];
@@ -73,6 +77,11 @@ function start(session) {
     }
   }
 
+  // one tab opens another with what to show there (a unit's calendar from the departments tab)
+  ctx.open = (name, options = {}) => {
+    TABS.find(([n]) => n === name)?.[1].prepare?.(options);
+    return show(name, true);
+  };
   for (const tab of tabs) {
     tab.addEventListener("click", () => show(tab.dataset.tab));
     tab.addEventListener("keydown", (event) => {

@@ -17,6 +17,11 @@ let unit = ""; // "": the center's calendar; else the unit whose calendar is sho
 
 const scoped = (path) => (unit ? `${path}${path.includes("?") ? "&" : "?"}unit=${encodeURIComponent(unit)}` : path);
 
+/** Opened from the departments tab: show that unit's calendar (``{unit}``; "" the center's). */
+export function prepare({ unit: id = "" } = {}) {
+  unit = id;
+}
+
 function thisMonth() {
   const now = new Date();
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}`;
