@@ -66,6 +66,7 @@ def sip_config(settings: Settings, directory: SipDirectory, numbers: dict[str, s
         ringback_by_tenant=dict(settings.sip_ringback_by_tenant),
         split_recording=settings.sip_split_recording,
         split_recording_by_tenant=dict(settings.sip_split_recording_by_tenant),
+        desk_answer=settings.sip_desk_answer,
     )
 
 
@@ -135,6 +136,7 @@ class SipRuntime:
             "registered": bool(bindings),
             "contacts": [b.contact for b in bindings],
             "forward_to": self.directory.forward_of(tenant_id, user_id),
+            "auto_answer": self.directory.auto_answer_of(tenant_id, user_id),
         }
 
     async def stop(self) -> None:
@@ -163,6 +165,7 @@ def build_sip(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
         extension_of=directory.extension_of,
         agent_of=directory.owner_of,
         forward_of=directory.forward_of,
+        auto_answer_of=directory.auto_answer_of,
         ivr=runner.run,
         survey=runner.survey,
     )

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # both directions recorded apart as well: "stereo" (caller left, agent right) or "mono" files
     sip_split_recording: Literal["", "stereo", "mono"] = ""
     sip_split_recording_by_tenant: dict[str, Literal["", "stereo", "mono"]] = Field(default_factory=dict)
+    # an agent answers at the desktop while the desk phone rings: "reinvite" (CANCEL, then ring
+    # again with Call-Info answer-after=0), "notify" (NOTIFY Event: talk, for phones that allow
+    # remote control; re-INVITE when refused) or "off"; see ADR 0003
+    sip_desk_answer: Literal["reinvite", "notify", "off"] = "reinvite"
     rtp_port_min: int = Field(default=20000, ge=1024, le=65534)
     rtp_port_max: int = Field(default=20999, ge=1025, le=65535)
     recordings_dir: str = ""  # "" = <data_dir>/recordings

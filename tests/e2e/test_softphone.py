@@ -189,6 +189,13 @@ def test_agent_talks_through_the_browser_softphone(
         expect(page.locator("#sp-mute")).to_have_attribute("aria-pressed", "true")
         page.locator("#sp-mute").click()
 
+        # the keypad: a click and typed keys reach the switch as RFC 4733 telephone-events
+        page.locator('#sp-keypad [data-key="1"]').click()
+        page.keyboard.type("2#")
+        expect(page.locator("#sp-digits")).to_have_text("12#")
+        agent_leg = switch_call.agent_legs[line.key[1]]
+        until(lambda: agent_leg.rtp.stats.dtmf_digits == "12#", "the switch detects the keys")
+
         page.locator("#sp-hangup").click()  # hang up in the browser: the switch ends the call
         expect(status).to_have_attribute("data-state", "registered")
         expect(page.locator("#sp-note")).to_have_text("通话已结束")

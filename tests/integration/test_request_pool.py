@@ -12,10 +12,9 @@ import asyncio
 from typing import Any
 
 import httpx
+from acd_helpers import Floor
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from acd_helpers import Floor
 
 IN_FLIGHT = 60  # well above the pool (5 connections + 10 overflow)
 

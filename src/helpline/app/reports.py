@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.adapters.db.acd_tables import CallRecord, QueueRow
+from helpline.adapters.db.acd_tables import AgentStateLog, CallEventRow, CallRecord, QueueRow
 from helpline.adapters.db.tables import User
 from helpline.adapters.db.workorder_tables import (
     ReasonCodeRow,
@@ -203,11 +203,19 @@ async def satisfaction(session: AsyncSession, tenant_id: str, span: Period) -> R
         )
         .group_by(WorkOrderRow.first_owner_id)
     )
+    # the agent the caller rated (the last one on the call: after a transfer, not the first)
+    rated = CallEventRow.agent_id
     surveys = (
         select(
-            CallRecord.agent_id.label("agent"),
+            rated.label("agent"),
             func.count(CallRecord.satisfaction).label("n"),
             func.sum(case((CallRecord.satisfaction >= 4, 1), else_=0)).label("good"),
+        )
+        .join(
+            CallEventRow,
+            (CallEventRow.tenant_id == CallRecord.tenant_id)
+            & (CallEventRow.call_id == CallRecord.id)
+            & (CallEventRow.type == "satisfaction_rated"),
         )
         .where(
             CallRecord.tenant_id == tenant_id,
@@ -215,7 +223,7 @@ async def satisfaction(session: AsyncSession, tenant_id: str, span: Period) -> R
             CallRecord.arrived_at >= span.start,
             CallRecord.arrived_at < span.end,
         )
-        .group_by(CallRecord.agent_id)
+        .group_by(rated)
     )
     by_agent: dict[Any, dict[str, Any]] = {}
     for r in (await session.execute(visits)).all():
@@ -337,7 +345,79 @@ async def call_kpis(session: AsyncSession, tenant_id: str, span: Period) -> Repo
     )
 
 
-__all__ = ["DIMENSIONS", "Period", "call_kpis", "orders_by", "period", "satisfaction", "sla_compliance"]
+ON_CALL_STATES = ("talking", "on_hold", "consulting", "conference")
+
+
+async def agent_calls(session: AsyncSession, tenant_id: str, span: Period) -> Report:
+    """Per agent: calls handled and talk time, each agent credited with their own part.
+
+    Counted from the agents' state log, not from the call records: a call record names the
+    agent who answered it (``call_records.agent_id``), but after a transfer (blind or
+    attended) the next agent's part is theirs. Each part ends with the agent's move to
+    after-call work (``wrap_up``): one handled call; the time in talking, on hold,
+    consulting and conference is the agent's talk time (AHT = talk + after-call work).
+    """
+    on_call = AgentStateLog.old_state.in_(ON_CALL_STATES)
+    stmt = (
+        select(
+            AgentStateLog.agent_id.label("agent"),
+            func.sum(case((AgentStateLog.new_state == "wrap_up", 1), else_=0)).label("handled"),
+            func.sum(case((on_call, AgentStateLog.duration), else_=0.0)).label("talk"),
+            func.sum(case((AgentStateLog.old_state == "wrap_up", AgentStateLog.duration), else_=0.0)).label(
+                "wrapup"
+            ),
+        )
+        .where(
+            AgentStateLog.tenant_id == tenant_id,
+            AgentStateLog.call_id.is_not(None),
+            AgentStateLog.at >= span.start,
+            AgentStateLog.at < span.end,
+        )
+        .group_by(AgentStateLog.agent_id)
+    )
+    names = await _names(session, tenant_id, "agent")
+    rows = []
+    for r in (await session.execute(stmt)).all():
+        handled, talk, wrapup = int(r.handled or 0), float(r.talk or 0.0), float(r.wrapup or 0.0)
+        if not handled and not talk:
+            continue
+        rows.append(
+            {
+                "agent": names.get(r.agent, r.agent),
+                "agent_id": r.agent,
+                "handled": handled,
+                "talk_seconds": round(talk, 1),
+                "att": round(talk / handled, 1) if handled else None,
+                "aht": round((talk + wrapup) / handled, 1) if handled else None,
+            }
+        )
+    rows.sort(key=lambda row: (-row["handled"], row["agent"]))
+    return Report(
+        "agent-calls",
+        "坐席话务 Agent calls",
+        [
+            ("agent", "坐席 Agent"),
+            ("handled", "处理 Handled"),
+            ("talk_seconds", "通话 Talk (s)"),
+            ("att", "平均通话 ATT (s)"),
+            ("aht", "平均处理 AHT (s)"),
+        ],
+        rows,
+        span.label,
+        ["转接后各坐席只计自己的部分 (after a transfer each agent is credited with their own part)."],
+    )
+
+
+__all__ = [
+    "DIMENSIONS",
+    "Period",
+    "agent_calls",
+    "call_kpis",
+    "orders_by",
+    "period",
+    "satisfaction",
+    "sla_compliance",
+]
 
 
 async def overdue(session: AsyncSession, tenant_id: str, span: Period) -> Report:

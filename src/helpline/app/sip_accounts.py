@@ -34,6 +34,7 @@ class SipDirectory:
         self.passwords: dict[str, str] = {}
         self._usernames: dict[tuple[str, str], str] = {}
         self._forwards: dict[tuple[str, str], str] = {}
+        self._auto_answer: set[tuple[str, str]] = set()
 
     def extension_of(self, tenant_id: str, user_id: str) -> str | None:
         """The SIP user name of ``user_id``'s phone (None: no phone, it cannot be rung)."""
@@ -48,6 +49,16 @@ class SipDirectory:
             self._forwards[(tenant_id, user_id)] = number
         else:
             self._forwards.pop((tenant_id, user_id), None)
+
+    def auto_answer_of(self, tenant_id: str, user_id: str) -> bool:
+        """Whether ``user_id``'s phone is asked to answer offered calls by itself (a headset)."""
+        return (tenant_id, user_id) in self._auto_answer
+
+    def set_auto_answer(self, tenant_id: str, user_id: str, on: bool) -> None:
+        if on:
+            self._auto_answer.add((tenant_id, user_id))
+        else:
+            self._auto_answer.discard((tenant_id, user_id))
 
     def owner_of(self, username: str) -> tuple[str, str] | None:
         """(tenant, user) whose phone registers as ``username``: who places a call from it."""
@@ -66,6 +77,7 @@ class SipDirectory:
     def remove(self, tenant_id: str, user_id: str) -> None:
         username = self._usernames.pop((tenant_id, user_id), None)
         self._forwards.pop((tenant_id, user_id), None)
+        self._auto_answer.discard((tenant_id, user_id))
         if username is not None:
             self.passwords.pop(username, None)
 
@@ -74,10 +86,12 @@ class SipDirectory:
         self.passwords.clear()
         self._usernames.clear()
         self._forwards.clear()
+        self._auto_answer.clear()
         rows = (await session.scalars(select(SipAccount))).all()
         for row in rows:
             self.put(row.tenant_id, row.user_id, row.username, row.password)
             self.set_forward(row.tenant_id, row.user_id, row.forward_to)
+            self.set_auto_answer(row.tenant_id, row.user_id, bool(row.auto_answer))
         return len(rows)
 
 
@@ -148,6 +162,19 @@ async def set_forward(
     await session.flush()
     if directory is not None:
         directory.set_forward(tenant_id, user_id, row.forward_to)
+    return row
+
+
+async def set_auto_answer(
+    session: AsyncSession, directory: SipDirectory | None, tenant_id: str, user_id: str, on: bool
+) -> SipAccount:
+    """Auto-answer (a headset agent): the switch asks the phone to pick up offered calls at
+    once, after a short beep (``Call-Info: answer-after=0``, ``Alert-Info: alert-autoanswer``)."""
+    row = await get_account(session, tenant_id, user_id)
+    row.auto_answer = on
+    await session.flush()
+    if directory is not None:
+        directory.set_auto_answer(tenant_id, user_id, on)
     return row
 
 

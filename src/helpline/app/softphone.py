@@ -116,6 +116,16 @@ class SoftphoneService:
             raise InvalidTransition("softphone_not_ringing", "no call is ringing on the softphone")
         return self.status(tenant_id, user_id)
 
+    def dtmf(self, tenant_id: str, user_id: str, digits: str) -> dict[str, Any]:
+        """Keypad keys for the call in progress (queued; sent one after the other)."""
+        try:
+            sent = self._line(tenant_id, user_id).dtmf(digits)
+        except ValueError as exc:
+            raise Invalid("invalid_digits", str(exc), field="digits") from exc
+        if not sent:
+            raise InvalidTransition("softphone_no_call", "no call in progress on the softphone")
+        return {**self.status(tenant_id, user_id), "digits": digits}
+
     def hangup(self, tenant_id: str, user_id: str) -> dict[str, Any]:
         if not self._line(tenant_id, user_id).hangup():
             raise InvalidTransition("softphone_idle", "no call on the softphone")

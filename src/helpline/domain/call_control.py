@@ -19,6 +19,7 @@ from helpline.domain.events import (
     CallRetrieved,
     CallTransferred,
     ConferenceStarted,
+    ConsultAnswered,
     ConsultEnded,
     ConsultStarted,
     Event,
@@ -160,6 +161,10 @@ class CallControl(AcdCore):
         out.append(CallAnswered(tenant_id=self.tenant_id, at=now, call_id=consult.id,
                                 agent_id=agent.id, queue_id=None, waited=0.0,
                                 rang=now - consult.offered_at))
+        out.append(ConsultAnswered(tenant_id=self.tenant_id, at=now,
+                                   call_id=str(consult.data["consult_for"]),
+                                   agent_id=str(consult.data["from_agent"]),
+                                   consult_call_id=consult.id, target_agent_id=agent.id))
 
     def _consult_failed(self, consult: Call, now: float, out: Events) -> None:
         self._end_consult(consult, now, "cancelled", out)

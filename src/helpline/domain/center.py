@@ -4,16 +4,16 @@ Every public method takes ``now`` and returns the events it caused, in order. It
 I/O and reads no clock, so the same object runs in the server (asyncio clock) and in the
 simulator (virtual clock): the driver calls :meth:`advance` when :meth:`next_deadline`
 comes due. Layers: :mod:`acd` (queueing and offers), :mod:`call_control` (hold, transfer,
-consult, conference, dial-out, supervisors) and the read side here.
+consult, conference, dial-out, supervisors), :mod:`internal_calls` (内呼) and the read side here.
 """
 
 from __future__ import annotations
 
 from helpline.domain.agent import Agent
-from helpline.domain.call_control import CallControl
+from helpline.domain.internal_calls import InternalCalls
 
 
-class ContactCenter(CallControl):
+class ContactCenter(InternalCalls):
     # ---- reading -----------------------------------------------------------------------
 
     def queue_status(self, queue_id: str, now: float) -> dict[str, object]:

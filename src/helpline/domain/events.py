@@ -132,6 +132,16 @@ class ConsultStarted(CallEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultAnswered(CallEvent):
+    """The consulted colleague answered: tells the consulting agent (``agent_id``), who is not
+    named in the consult leg's own CallAnswered, so that their desktop can offer to transfer."""
+
+    agent_id: str
+    consult_call_id: str
+    target_agent_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConsultEnded(CallEvent):
     agent_id: str
     consult_call_id: str

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.adapters.db.base import Base, TenantScoped, UTCDateTime, utcnow
@@ -35,6 +35,8 @@ class SipAccount(TenantScoped, Base):
     password: Mapped[str] = mapped_column(String(128))
     # an outside number the switch rings (through the trunk) instead of a registered phone
     forward_to: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
+    # a headset agent: offered calls ask the phone to pick up by itself (Call-Info answer-after=0)
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 import socket
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from helpline.adapters.telephony.sip.errors import SipParseError
 from helpline.adapters.telephony.sip.headers import Headers
 from helpline.adapters.telephony.sip.leg import Leg, LegState
 from helpline.adapters.telephony.sip.message import Request, Response
-from helpline.adapters.telephony.sip.rtp import RtpSession
+from helpline.adapters.telephony.sip.rtp import DTMF_EVENTS, DtmfEvent, RtpSession
 from helpline.adapters.telephony.sip.timers import TimerConfig
 from helpline.adapters.telephony.sip.transaction import InviteServerTransaction, ServerTransaction
 from helpline.adapters.telephony.sip.transport import RateLimiter, SipTransport
@@ -34,6 +35,10 @@ from helpline.adapters.telephony.sip.ua import UserAgent
 
 log = structlog.get_logger("helpline.softphone.sip")
 REGISTER_EXPIRES = 600  # seconds; refreshed at half of what the registrar grants
+DTMF_KEYS = "0123456789*#"  # the keypad's twelve keys
+DTMF_TONE_PACKETS = 5  # 100 ms per key (20 ms packets), then three end packets (RFC 4733 §2.5.1.4)
+DTMF_GAP = 0.08  # seconds between keys, so that an IVR hears two presses of the same key
+_ANSWER_AFTER_0 = re.compile(r";\s*answer-after\s*=\s*0+\s*(?:;|$)", re.IGNORECASE)
 
 
 class RegisterFailed(Exception):
@@ -56,6 +61,15 @@ async def open_rtp(host: str) -> RtpSession:
     raise OSError("no free RTP port pair")
 
 
+def auto_answer_requested(request: Request) -> bool:
+    """The switch asks the phone to pick up by itself: ``Call-Info: <…>;answer-after=0`` (or an
+    ``Alert-Info`` naming auto-answer). The switch sends it only for the agent's own dial-out,
+    whose first leg rings the agent's phone; every other call rings until answered."""
+    if any(_ANSWER_AFTER_0.search(value) for value in request.headers.values("call-info")):
+        return True
+    return any("auto" in value.lower() for value in request.headers.values("alert-info"))
+
+
 @dataclass
 class Ringing:
     """The call the phone rings for, as the switch's INVITE describes it."""
@@ -63,6 +77,7 @@ class Ringing:
     call_id: str  # the ACD's call id (X-Helpline-Call-ID)
     caller: str
     caller_name: str | None
+    auto_answer: bool = False  # the agent's own dial-out: picked up at once
 
 
 StateFn = Callable[[str, Ringing | None, str | None], None]  # (state, call, cause)
@@ -101,6 +116,8 @@ class SipPhone:
         self._from_tag = new_tag()
         self._cseq = 0
         self._refresh: asyncio.Task[None] | None = None
+        self._digits = ""  # keys pressed, not yet sent
+        self._keying: asyncio.Task[None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -314,9 +331,50 @@ class SipPhone:
         user = ""
         with contextlib.suppress(SipParseError, ValueError):
             user = caller.sip_uri.user or ""
-        self.call = Ringing(request.headers.get("x-helpline-call-id") or "", user, caller.display)
+        auto = auto_answer_requested(request) and self._from_switch(txn.peer)
+        self.call = Ringing(request.headers.get("x-helpline-call-id") or "", user, caller.display, auto)
         self.on_media(rtp)
         self._set("ringing")
+        if auto:
+            log.info("softphone_auto_answer", user=self.username, call_id=self.call.call_id)
+            self.answer()
+
+    def _from_switch(self, peer: Address) -> bool:
+        """Only the switch this phone registered to may make it pick up by itself."""
+        return (peer.host, peer.port) == (self.switch.host, self.switch.port)
+
+    # -- keypad (RFC 4733 telephone-events on the call's RTP) ----------------------------------
+
+    def dtmf(self, digits: str) -> bool:
+        """Queue keypad presses to send to the switch, which relays them to the far end (an IVR
+        after a dial-out, say). False when there is no call in progress; ValueError for a key
+        that is not on the keypad."""
+        bad = sorted({d for d in digits if d not in DTMF_KEYS})
+        if bad:
+            raise ValueError(f"not keypad keys: {''.join(bad)}")
+        if self.state != "in_call" or self.leg is None or not digits:
+            return False
+        self._digits += digits
+        if self._keying is None or self._keying.done():
+            self._keying = asyncio.get_running_loop().create_task(self._send_digits())
+        return True
+
+    async def _send_digits(self) -> None:
+        last_ts: int | None = None
+        while self._digits and self.leg is not None and self.state == "in_call":
+            digit, self._digits = self._digits[0], self._digits[1:]
+            rtp, event = self.leg.rtp, DTMF_EVENTS.index(digit)
+            ts = rtp.next_timestamp
+            if ts == last_ts:  # no audio went out since the last key: a new event needs a new timestamp
+                ts = (ts + 160 * (DTMF_TONE_PACKETS + 1)) & 0xFFFFFFFF
+            last_ts = ts
+            for n in range(1, DTMF_TONE_PACKETS + 1):
+                rtp.send_dtmf(DtmfEvent(event, False, 10, 160 * n), ts)
+                await asyncio.sleep(0.02)
+            for _ in range(3):
+                rtp.send_dtmf(DtmfEvent(event, True, 10, 160 * DTMF_TONE_PACKETS), ts)
+            await asyncio.sleep(DTMF_GAP)
+        self._digits = ""
 
     def _released(self, leg: Leg) -> None:
         leg.rtp.close()
@@ -361,5 +419,10 @@ class SipPhone:
             "username": self.username,
             "call": None
             if call is None
-            else {"call_id": call.call_id, "caller": call.caller, "caller_name": call.caller_name},
+            else {
+                "call_id": call.call_id,
+                "caller": call.caller,
+                "caller_name": call.caller_name,
+                "auto_answer": call.auto_answer,
+            },
         }

@@ -115,7 +115,10 @@ class ConsultIn(BaseModel):
 
 
 class DialIn(BaseModel):
-    number: str = Field(min_length=1, max_length=64)
+    """外拨 to ``number``, or 内呼 to a colleague (``to_agent_id``): exactly one of them."""
+
+    number: str | None = Field(None, min_length=1, max_length=64)
+    to_agent_id: str | None = Field(None, min_length=1, max_length=64)
 
 
 class SuperviseIn(BaseModel):

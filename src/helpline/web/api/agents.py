@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from helpline.app import acd_config
+from helpline.domain.agent import Agent as DomainAgent
+from helpline.domain.agent import AgentState
 from helpline.domain.center import ContactCenter
 from helpline.domain.errors import Forbidden
 from helpline.domain.events import Event
@@ -44,6 +46,36 @@ async def create_agent(
     values = body.model_dump(exclude={"user_id"}, exclude_none=True)
     await acd_config.save_agent(session, centers, actor.tenant_id, body.user_id, values, create=True)
     return await _live(centers, actor.tenant_id, body.user_id)
+
+
+# coarse presence for colleagues: what a picker needs, nothing a leader's figures would show
+_PRESENCE = {
+    AgentState.LOGGED_OUT: "logged_out",
+    AgentState.READY: "available",
+    AgentState.NOT_READY: "away",
+    AgentState.WRAP_UP: "away",
+}
+
+
+def _directory_entry(agent: DomainAgent) -> dict[str, Any]:
+    presence = _PRESENCE.get(agent.state, "on_call")  # ringing, talking, holding, consulting
+    return {"id": agent.id, "name": agent.name, "extension": agent.extension, "presence": presence}
+
+
+@router.get("/agents/directory")
+async def agent_directory(actor: Agent, centers: Centers) -> list[dict[str, Any]]:
+    """Colleagues of the tenant for transfer, consult and internal calls (any signed-in user).
+
+    Only id, name, extension and a coarse presence (available / on_call / away / logged_out):
+    reason codes and today's figures stay with leaders (``GET /agents``).
+    """
+
+    def read(center: ContactCenter, now: float) -> list[dict[str, Any]]:
+        entries = [_directory_entry(a) for a in center.agents.values()]
+        return sorted(entries, key=lambda e: (e["extension"] or "~", e["name"], e["id"]))
+
+    result: list[dict[str, Any]] = await centers.read(actor.tenant_id, read)
+    return result
 
 
 @router.get("/agents/me")

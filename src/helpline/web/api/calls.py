@@ -12,8 +12,9 @@ from sqlalchemy import select
 from helpline.adapters.db.acd_tables import CallEventRow, CallRecord
 from helpline.domain.call import Call
 from helpline.domain.center import ContactCenter
-from helpline.domain.errors import Forbidden, InvalidTransition, NotFound
+from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from helpline.domain.events import Event
+from helpline.domain.internal_calls import INTERNAL_FROM
 from helpline.web.api.acd_deps import Agent, Centers, Leader
 from helpline.web.api.acd_schemas import (
     ConsultIn,
@@ -33,7 +34,9 @@ def _events(events: list[Event]) -> dict[str, Any]:
 
 
 def _visible(call: Call, actor: Principal) -> bool:
-    return actor.at_least("leader") or actor.user_id in (call.agent_id, *call.offered_to)
+    return actor.at_least("leader") or actor.user_id in (
+        call.agent_id, *call.offered_to, call.data.get(INTERNAL_FROM)
+    )
 
 
 @router.get("/calls")
@@ -163,11 +166,16 @@ async def agent_hangup(call_id: str, actor: Agent, centers: Centers) -> dict[str
 
 @router.post("/calls/dial", status_code=status.HTTP_201_CREATED)
 async def dial(body: DialIn, actor: Agent, centers: Centers) -> dict[str, Any]:
-    """外拨: an outbound call from the agent."""
+    """外拨 to ``number``, or 内呼 to a colleague of the tenant (``to_agent_id``)."""
+    if (body.number is None) == (body.to_agent_id is None):
+        raise Invalid("one_target", "name exactly one of number, to_agent_id")
     call_id = uuid.uuid4().hex
+    number, colleague = body.number, body.to_agent_id
 
     def run(center: ContactCenter, now: float) -> list[Event]:
-        return center.dial(actor.user_id, body.number, call_id, now)
+        if colleague is not None:
+            return center.call_colleague(actor.user_id, colleague, call_id, now)
+        return center.dial(actor.user_id, str(number), call_id, now)
 
     return {**_events(await centers.execute(actor.tenant_id, run)), "call_id": call_id}
 

@@ -21,6 +21,7 @@ BY_NAME: dict[str, Builder] = {
     "sla-compliance": reports.sla_compliance,
     "satisfaction": reports.satisfaction,
     "call-kpis": reports.call_kpis,
+    "agent-calls": reports.agent_calls,
     "overdue": reports.overdue,
 }
 
@@ -49,13 +50,14 @@ async def orders_by(
 
 @router.get("/{name}")
 async def standard_report(
-    name: Literal["sla-compliance", "satisfaction", "call-kpis", "overdue"],
+    name: Literal["sla-compliance", "satisfaction", "call-kpis", "agent-calls", "overdue"],
     actor: Leader,
     session: SessionDep,
     date_from: date | None = None,
     date_to: date | None = None,
     format: Format = "json",
 ) -> Response:
-    """SLA compliance per deadline kind, satisfaction per agent (norm 94 %), call KPIs per queue."""
+    """SLA compliance per deadline kind, satisfaction per agent (norm 94 %), call KPIs per queue,
+    calls and talk time per agent."""
     span = reports.period(date_from, date_to)
     return _send(await BY_NAME[name](session, actor.tenant_id, span), format)

@@ -1,4 +1,4 @@
-"""The browser softphone: turn it on (WebRTC offer in, answer out), off, answer, hang up.
+"""The browser softphone: turn it on (WebRTC offer in, answer out), off, answer, keypad, hang up.
 
 Every signed-in user works their own softphone only (the line is keyed by the token's tenant
 and user), so there is nobody else's object to reach. State changes reach the browser on
@@ -34,6 +34,13 @@ class OfferIn(BaseModel):
     sdp: str = Field(min_length=10, max_length=MAX_OFFER)
 
 
+class DtmfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    digits: str = Field(
+        min_length=1, max_length=32, pattern=r"^[0-9*#]+$", description="keypad keys 0-9, * and #"
+    )
+
+
 @router.get("")
 async def softphone_status(actor: Agent, softphone: Softphone) -> dict[str, Any]:
     """Whether the softphone can be used here (``reason`` when not), its state and call."""
@@ -59,6 +66,12 @@ async def turn_off(
 async def answer(actor: Agent, softphone: Softphone) -> dict[str, Any]:
     """Pick up the call ringing on the softphone (the switch then bridges it)."""
     return softphone.answer(actor.tenant_id, actor.user_id)
+
+
+@router.post("/dtmf")
+async def dtmf(body: DtmfIn, actor: Agent, softphone: Softphone) -> dict[str, Any]:
+    """Press keypad keys during the call (RFC 4733 to the switch, which passes them on)."""
+    return softphone.dtmf(actor.tenant_id, actor.user_id, body.digits)
 
 
 @router.post("/hangup")

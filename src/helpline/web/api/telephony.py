@@ -33,6 +33,11 @@ class ForwardIn(BaseModel):
     number: str | None = Field(default=None, max_length=33)  # None: ring the registered phone again
 
 
+class AutoAnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    enabled: bool  # True: offered calls ask the phone to pick up by itself (a headset agent)
+
+
 def _phone(container: ContainerDep, tenant_id: str, user_id: str, username: str) -> dict[str, Any]:
     if container.sip is not None:
         return {"user_id": user_id, **container.sip.phone(tenant_id, user_id)}
@@ -73,6 +78,19 @@ async def set_sip_forward(
     directory = container.sip.directory if container.sip is not None else None
     row = await sip_accounts.set_forward(session, directory, actor.tenant_id, user_id, body.number)
     return {**_phone(container, actor.tenant_id, user_id, row.username), "forward_to": row.forward_to}
+
+
+@router.put("/agents/{user_id}/sip/auto-answer")
+async def set_sip_auto_answer(
+    user_id: str, body: AutoAnswerIn, actor: Agent, session: SessionDep, container: ContainerDep
+) -> dict[str, Any]:
+    """Auto-answer (自动应答) for a headset agent: the phone picks up offered calls by itself
+    after a short beep. The admin, or the user themself."""
+    if user_id != actor.user_id and not actor.at_least("admin"):
+        raise Forbidden("role_required", "only admins change other users' phones", role="admin")
+    directory = container.sip.directory if container.sip is not None else None
+    row = await sip_accounts.set_auto_answer(session, directory, actor.tenant_id, user_id, body.enabled)
+    return {**_phone(container, actor.tenant_id, user_id, row.username), "auto_answer": row.auto_answer}
 
 
 @router.delete("/agents/{user_id}/sip", status_code=status.HTTP_204_NO_CONTENT)

@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 
 from helpline.adapters.telephony.sip import early
+from helpline.adapters.telephony.sip.answering import DeskAnswer
 from helpline.adapters.telephony.sip.caller import CallerServices
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
 from helpline.adapters.telephony.sip.conference import SUPERVISOR_MODES
@@ -66,7 +67,7 @@ class CallSummary:
     split_recordings: tuple[tuple[str, Path], ...] = ()  # (stereo | caller | agent, file)
 
 
-class B2bua(CallerServices, CallTransfers):
+class B2bua(CallerServices, CallTransfers, DeskAnswer):
     def __init__(self, config: SipConfig, ua: UserAgent, registrar: Registrar, pool: PortPool,
                  listener: SwitchListener, extension_of: ExtensionOf, ivr: IvrFlow,
                  hold_music: Pcm) -> None:
@@ -81,6 +82,8 @@ class B2bua(CallerServices, CallTransfers):
         self.dialer = Dialer(config, ua, registrar, pool)
         # (tenant, agent) -> an outside number the agent is reached at instead of a phone
         self.forward_of: ExtensionOf = lambda tenant_id, agent_id: None
+        # (tenant, agent) -> a headset agent: their phone is asked to pick up by itself
+        self.auto_answer_of: Callable[[str, str], bool] = lambda tenant_id, agent_id: False
         self.survey_flow: IvrFlow | None = None  # what the caller hears after the agent hangs up
         self.calls: dict[str, SwitchCall] = {}
         self.aliases: dict[str, str] = {}  # the ACD's consult call id -> the customer's call
@@ -202,7 +205,10 @@ class B2bua(CallerServices, CallTransfers):
     async def reach(self, tenant_id: str, *, call_id: str, caller: str, party_id: str, role: str,
                     auto_answer: bool = False) -> Leg | str:
         """A leg (not yet started) to an agent or supervisor: their registered phone, or the
-        outside number they are reached at (through the trunk); or why there is none."""
+        outside number they are reached at (through the trunk); or why there is none. An
+        agent with auto-answer on is always asked to pick up by itself (a headset)."""
+        if role in ("agent", "consult") and self.auto_answer_of(tenant_id, party_id):
+            auto_answer = True
         number = self.forward_of(tenant_id, party_id)
         if number:
             return await self.dialer.trunk(self, call_id=call_id, number=number, party_id=party_id, role=role)
@@ -255,6 +261,7 @@ class B2bua(CallerServices, CallTransfers):
             call.connect(agent_id)
         else:
             call.pending_bridge = agent_id  # answered at the desktop: bridge when the phone does
+            self.answer_at_phone(call, agent_id, leg)  # ... and make the phone go off-hook
 
     async def hold(self, tenant_id: str, call_id: str) -> None:
         call = self._call(tenant_id, call_id, "hold")

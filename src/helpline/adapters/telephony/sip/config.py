@@ -46,6 +46,13 @@ class SipConfig:
     split_recording_by_tenant: dict[str, str] = field(default_factory=dict)
     trunk: str | None = None  # host[:port] of the carrier for outbound calls (UDP); None: none
     caller_id: str = ""  # the number outbound calls present (From, P-Asserted-Identity)
+    # answered at the desktop while the desk phone rings (answering.py): "reinvite" (CANCEL and
+    # ring again with answer-after=0), "notify" (NOTIFY Event: talk, else re-INVITE) or "off"
+    desk_answer: str = "reinvite"
+    desk_answer_grace: float = 0.5  # first: a phone answered by the same click picks up by itself
+    notify_answer_wait: float = 2.0  # after a 2xx to NOTIFY talk: how long before re-INVITE anyway
+    # sent with Call-Info answer-after=0: the phone beeps once instead of ringing (Yealink/Polycom)
+    auto_answer_alert_info: str = "<http://127.0.0.1>;info=alert-autoanswer"
 
     @property
     def trunk_address(self) -> tuple[str, int] | None:

@@ -72,6 +72,7 @@ class Leg:
         self._role = ""
         self.role = "caller" if inbound else "agent"  # or "supervisor", "consult"
         self.call_id: str | None = None  # the ACD call this leg belongs to
+        self.auto_answer = False  # the INVITE asked the phone to pick up by itself
         self.end_cause: str | None = None
         self._sdp_version = 1
         self._early_sdp: bytes | None = None  # the SDP of our 183, repeated in the 200

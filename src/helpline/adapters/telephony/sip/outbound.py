@@ -11,6 +11,8 @@ nothing a stranger sends is ever forwarded (no open relay).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from helpline.adapters.telephony.sip import sdp
 from helpline.adapters.telephony.sip.address import Address
 from helpline.adapters.telephony.sip.config import SipConfig
@@ -18,7 +20,7 @@ from helpline.adapters.telephony.sip.dialog import new_call_id, new_tag
 from helpline.adapters.telephony.sip.errors import SipParseError
 from helpline.adapters.telephony.sip.headers import Headers
 from helpline.adapters.telephony.sip.leg import Leg, LegEvents
-from helpline.adapters.telephony.sip.message import Request
+from helpline.adapters.telephony.sip.message import Request, Response
 from helpline.adapters.telephony.sip.registrar import Binding, Registrar
 from helpline.adapters.telephony.sip.rtp import PortPool, RtpSession
 from helpline.adapters.telephony.sip.ua import UserAgent
@@ -36,7 +38,8 @@ class Dialer:
                     extension: str | None, role: str, auto_answer: bool = False) -> Leg | str:
         """Ring ``extension``; the leg, or why it cannot be rung (``not_registered``,
         ``no_media_ports``). ``auto_answer`` asks the phone to pick up by itself (the agent
-        placed the call from the desktop: ``Call-Info: answer-after=0``)."""
+        placed the call from the desktop, a headset agent's offered call, an answer at the
+        desktop: ``Call-Info: answer-after=0`` with ``Alert-Info: alert-autoanswer``)."""
         bindings = self.registrar.lookup(extension) if extension else []
         if not bindings or extension is None:
             return "not_registered"
@@ -50,6 +53,7 @@ class Dialer:
                              peer=peer, rtp=rtp, auto_answer=auto_answer)
         leg = Leg(self.ua, events, rtp, invite, peer, inbound=False)
         leg.agent_id, leg.call_id, leg.role = party_id, call_id, role
+        leg.auto_answer = auto_answer
         return leg
 
     async def trunk(self, events: LegEvents, *, call_id: str, number: str, party_id: str,
@@ -91,9 +95,35 @@ class Dialer:
 
     def invite(self, *, call_id: str, caller: str, extension: str, binding: Binding, peer: Address,
                rtp: RtpSession, auto_answer: bool = False) -> Request:
-        extra = [("Call-Info", f"<sip:{self.ua.host}>;answer-after=0")] if auto_answer else []
+        extra = auto_answer_headers(self.ua.host, self.config.auto_answer_alert_info) if auto_answer else []
         return self._request(uri=binding.contact, to=f"<sip:{extension}@{self.ua.host}>", caller=caller,
                              peer=peer, rtp=rtp, call_id=call_id, extra=extra)
+
+    def talk(self, leg: Leg, on_result: Callable[[bool], None]) -> None:
+        """Ask the phone ringing for ``leg`` to go off-hook: an out-of-dialog ``NOTIFY`` with
+        ``Event: talk`` (BroadSoft remote control; Yealink, Polycom and others do it when
+        allowed). ``on_result`` hears whether the phone said 2xx (False: refused, timed out)."""
+        invite = leg.invite
+        host = self.ua.host
+        headers = Headers()
+        headers.add("Via", self.ua.via(leg.peer))
+        headers.add("Max-Forwards", "70")
+        headers.add("From", f"<sip:helpline@{host}>;tag={new_tag()}")
+        headers.add("To", invite.headers.get("to") or f"<{invite.uri}>")
+        headers.add("Call-ID", new_call_id(host))
+        headers.add("CSeq", "1 NOTIFY")
+        headers.add("Contact", self.ua.contact(leg.peer.transport))
+        headers.add("Event", "talk")
+        headers.add("Subscription-State", "terminated;reason=noresource")  # unsolicited (RFC 6665)
+        headers.add("User-Agent", self.config.user_agent)
+        headers.add("X-Helpline-Call-ID", leg.call_id or "")
+        notify = Request(headers=headers, method="NOTIFY", uri=invite.uri)
+
+        def answered(response: Response) -> None:
+            if response.status >= 200:  # a final response; provisional ones are ignored
+                on_result(response.status < 300)
+
+        self.ua.layer.request(notify, leg.peer, answered, lambda: on_result(False))
 
     def _request(self, *, uri: str, to: str, caller: str, peer: Address, rtp: RtpSession, call_id: str,
                  extra: list[tuple[str, str]]) -> Request:
@@ -115,6 +145,13 @@ class Dialer:
         body = sdp.build(self.ua.media_host, rtp.port, session_id=rtp.ssrc, version=1,
                          codecs=[(0, "PCMU"), (8, "PCMA")], dtmf_pt=101)
         return Request(headers=headers, body=body, method="INVITE", uri=uri)
+
+
+def auto_answer_headers(host: str, alert_info: str) -> list[tuple[str, str]]:
+    """Ask a phone to pick up by itself (the BroadSoft, Polycom and Yealink
+    ``answer-after`` parameter), with the Alert-Info those phones beep on instead of ringing."""
+    headers = [("Call-Info", f"<sip:{host}>;answer-after=0")]
+    return [*headers, ("Alert-Info", alert_info)] if alert_info else headers
 
 
 def valid_number(number: str) -> bool:

@@ -52,12 +52,14 @@ class SipSwitch:
     hears after the agent hangs up (no survey: the call just ends); ``on_call_ended`` hears
     of every finished call (its recording, for the call record); ``agent_of`` maps a SIP
     user name to (tenant, agent) for calls agents place from their phones; ``forward_of``
-    names the outside number an agent is reached at (through the trunk) instead of a phone."""
+    names the outside number an agent is reached at (through the trunk) instead of a phone;
+    ``auto_answer_of`` says whose phone is asked to pick up offered calls by itself."""
 
     def __init__(self, config: SipConfig, *, listener: SwitchListener | None = None,
                  extension_of: Callable[[str, str], str | None] | None = None,
                  agent_of: Callable[[str], tuple[str, str] | None] | None = None,
                  forward_of: Callable[[str, str], str | None] | None = None,
+                 auto_answer_of: Callable[[str, str], bool] | None = None,
                  ivr: IvrFlow | None = None, clock: Callable[[], float] = time.time,
                  survey: IvrFlow | None = None,
                  on_call_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None) -> None:
@@ -68,6 +70,8 @@ class SipSwitch:
         self.agent_of = agent_of or (lambda username: None)
         # (tenant, agent) -> the outside number an agent is reached at instead of a phone
         self.forward_of = forward_of or (lambda tenant_id, agent_id: None)
+        # (tenant, agent) -> a headset agent: offered calls carry Call-Info answer-after=0
+        self.auto_answer_of = auto_answer_of or (lambda tenant_id, agent_id: False)
         self.clock = clock
         self.registrar = Registrar(clock)
         throttle = FailureThrottle(clock, max_failures=config.auth_max_failures,
@@ -102,6 +106,7 @@ class SipSwitch:
         self.b2bua = B2bua(config, ua, self.registrar, pool, self._listener, self.extension_of,
                            self._ivr, self.hold_music)
         self.b2bua.forward_of = self.forward_of
+        self.b2bua.auto_answer_of = self.auto_answer_of
         self.b2bua.survey_flow = self.survey_flow
         self.b2bua.on_ended = self.on_call_ended
         log.info("sip_listening", host=config.host, port=transport.port, tcp=config.tcp)

@@ -15,6 +15,7 @@ import { act, connectionIndicator, errorText, everyTick, setupHeader, toast } fr
 const AUTO_LOGIN_KEY = "helpline.autologin";
 const IN_CALL = new Set(["talking", "on_hold", "consulting", "conference"]);
 const $ = (id) => document.getElementById(id);
+const DIRECTORY_REFRESH_MS = 3000; // colleagues' presence: fresh enough to pick whom to call
 
 async function start(session) {
   const me = session.user.id;
@@ -60,7 +61,8 @@ class Desktop {
     this.fetchingCalls = null;
     this.cdrAsked = new Set();
     this.reasons = [];
-    this.directory = null; // colleagues for transfer/consult (leaders can list them)
+    this.directory = null; // colleagues for transfer/consult/internal calls, with presence
+    this.directoryTimer = null;
     this.form = null; // the work-order form, the knowledge base and "my work" (startWork)
     this.kb = null;
     this.work = null;
@@ -81,6 +83,7 @@ class Desktop {
       if (tab === "work") this.work.load();
     });
     onLangChange(() => {
+      this.fillSelects();
       this.form.relabel();
       this.work.render();
     });
@@ -108,14 +111,22 @@ class Desktop {
     const rank = (r) => (order.includes(r) ? order.indexOf(r) : order.length);
     this.reasons = [...reasons].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y));
     this.model.setQueueConfigs(queues);
-    if (atLeast(user, "leader")) {
-      try {
-        this.directory = await api("GET", "/agents");
-      } catch {
-        this.directory = null;
-      }
+    await this.refreshDirectory();
+  }
+
+  /** Colleagues with their presence (any agent may list them); kept fresh every few seconds. */
+  async refreshDirectory() {
+    try {
+      this.directory = await api("GET", "/agents/directory");
+    } catch {
+      return; // offline: keep the last list; the next round retries
     }
     this.fillSelects();
+    if (!this.directoryTimer) {
+      this.directoryTimer = setInterval(() => {
+        if (!document.hidden) this.refreshDirectory();
+      }, DIRECTORY_REFRESH_MS);
+    }
   }
 
   fillSelects() {
@@ -132,18 +143,10 @@ class Desktop {
       select.replaceChildren(...queueOptions());
       if (value) select.value = value;
     }
-    const kind = $("target-kind");
-    const agentOption = kind.querySelector('option[value="agent"]');
     if (this.directory) {
-      const others = this.directory.filter((a) => a.id !== this.me)
-        .sort((a, b) => (a.extension || a.name).localeCompare(b.extension || b.name));
-      const select = $("target-agent");
-      const value = select.value;
-      select.replaceChildren(...others.map((a) => el("option", { value: a.id },
-        `${a.extension ? `${a.extension} ` : ""}${a.name}`)));
-      if (value) select.value = value;
-    } else if (agentOption) {
-      agentOption.remove(); // agents cannot list colleagues yet: transfer to a queue or number
+      const others = this.directory.filter((a) => a.id !== this.me);
+      fillColleagues($("target-agent"), others);
+      fillColleagues($("internal-agent"), others);
     }
   }
 
@@ -160,6 +163,7 @@ class Desktop {
     if (kind === "event") {
       const ev = payload;
       if (ev.type === "agent_state_changed" && ev.agent_id === this.me) this.onMyState(ev);
+      if (ev.type === "consult_answered") this.onConsultAnswered(ev);
       if (ev.type === "queue_changed") this.refreshQueues();
       if (ev.topic === "workorder" || ev.topic === "sla") {
         this.form?.onEvent(ev);
@@ -181,6 +185,15 @@ class Desktop {
       const key = { not_ready: "notice.forced_not_ready", ready: "notice.forced_ready",
         logged_out: "notice.forced_logout" }[ev.new_state];
       if (key) toast(t(key), "info");
+    }
+  }
+
+  /** The colleague I consult answered (their leg's own events go to them, not to me). */
+  onConsultAnswered(ev) {
+    const leg = this.model.calls.get(ev.consult_call_id);
+    if (leg && leg.state !== "ended") {
+      leg.state = "talking";
+      leg.agent_id = ev.target_agent_id;
     }
   }
 
@@ -233,6 +246,8 @@ class Desktop {
     if (a.state === "reserved") {
       const c = this.activeCall();
       if (c && c.state === "dialing") return "dialing";
+      // my internal call (内呼), ringing at the colleague
+      if (c && c.state === "offered" && !(c.offered_to || []).includes(this.me)) return "dialing";
       if (!c && this.lastDialed && !this.ringingCall()) return "dialing";
       return "ringing";
     }
@@ -328,15 +343,22 @@ class Desktop {
       return;
     }
     const internal = c.direction === "internal" || c.consult_for;
-    setText($("ring-title"), t(internal ? "call.incoming_internal" : "call.incoming"));
+    const colleague = c.direction === "internal" && !c.consult_for;
+    setText($("ring-title"), t(colleague ? "call.incoming_colleague"
+      : internal ? "call.incoming_internal" : "call.incoming"));
     setText(number, c.caller || "…");
     number.dataset.callId = c.id;
-    setText($("ring-customer"), customerLine(c));
+    setText($("ring-customer"), colleague ? this.colleagueByExtension(c.caller)?.name || "" : customerLine(c));
   }
 
   renderDialing() {
     const c = this.activeCall();
-    setText($("dialing-number"), c?.callee || this.lastDialed || "—");
+    const internal = c?.direction === "internal";
+    const label = $("dialing-label");
+    label.dataset.i18n = internal ? "call.dialing_colleague" : "call.dialing";
+    setText(label, t(label.dataset.i18n));
+    const who = internal ? this.colleagueByExtension(c.callee) : null;
+    setText($("dialing-number"), who ? `${c.callee} ${who.name}` : c?.callee || this.lastDialed || "—");
   }
 
   renderActive(a) {
@@ -347,7 +369,9 @@ class Desktop {
     }[a.state] || (c.consult_for || c.direction === "internal" ? "call.label_internal"
       : c.direction === "outbound" ? "call.label_outbound" : "call.label_inbound");
     setText($("active-label"), t(label));
-    setText($("active-number"), c.direction === "outbound" ? c.callee : c.caller || "—");
+    const mine = c.direction === "outbound" || (c.direction === "internal" && !c.consult_for
+      && c.caller === (a.extension || this.me));
+    setText($("active-number"), mine ? c.callee : c.caller || "—");
     const queue = this.model.queues.get(c.queue_id);
     const meta = [customerLine(c) || null, queue ? queue.name : null, c.priority > 0 ? t("call.priority", { n: c.priority }) : null,
       c.conference ? t("call.conference_with", { n: c.conference.length + 1 }) : null].filter(Boolean);
@@ -566,6 +590,10 @@ class Desktop {
     return a ? `${a.extension || ""} ${a.name}`.trim() : id.slice(0, 8);
   }
 
+  colleagueByExtension(extension) {
+    return extension ? this.directory?.find((x) => x.extension === extension && x.id !== this.me) : undefined;
+  }
+
   syncTargetInputs() {
     const kind = $("target-kind").value;
     $("target-queue").hidden = kind !== "queue";
@@ -580,6 +608,21 @@ class Desktop {
     const number = $("target-number").value.trim();
     return { to_number: number || null };
   }
+}
+
+/** Options "8002 李娜 · 空闲", same order as the server's list; logged-out colleagues cannot be
+ * picked. The choice survives a refresh unless that colleague logged out. */
+function fillColleagues(select, colleagues) {
+  const value = select.value;
+  select.replaceChildren(...colleagues.map((a) => el("option", {
+    value: a.id,
+    disabled: a.presence === "logged_out",
+    "data-presence": a.presence,
+  }, `${a.extension ? `${a.extension} ` : ""}${a.name} · ${t(`presence.${a.presence}`)}`)));
+  const keep = colleagues.find((a) => a.id === value && a.presence !== "logged_out");
+  const first = colleagues.find((a) => a.presence === "available")
+    || colleagues.find((a) => a.presence !== "logged_out");
+  select.value = keep?.id || first?.id || "";
 }
 
 /** "陈建国 · VIP 2" for the banner and the call header: agents address callers by surname. */

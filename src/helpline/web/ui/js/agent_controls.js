@@ -46,10 +46,21 @@ export function bindControls(desk) {
     return onCall("consult", target);
   });
   $("target-kind").addEventListener("change", () => desk.syncTargetInputs());
+  $("internal-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const colleague = desk.directory?.find((a) => a.id === $("internal-agent").value);
+    if (!colleague) return toast(t("error.colleague_required"));
+    return callColleague(desk, colleague);
+  });
   $("dial-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const number = $("dial-number").value.trim();
     if (!number) return toast(t("error.number_required"));
+    const colleague = desk.colleagueByExtension(number); // a colleague's extension: 内呼
+    if (colleague) {
+      if (await callColleague(desk, colleague)) $("dial-number").value = "";
+      return undefined;
+    }
     desk.lastDialed = number;
     const result = await act("POST", "/calls/dial", { number });
     if (result) {
@@ -81,11 +92,23 @@ export function bindControls(desk) {
   document.addEventListener("keydown", (event) => shortcut(desk, event));
 }
 
+/** 内呼: ring a colleague; my desktop shows it as dialing until they answer. */
+async function callColleague(desk, colleague) {
+  const result = await act("POST", "/calls/dial", { to_agent_id: colleague.id });
+  if (!result) return false;
+  const me = desk.agent;
+  desk.model.ensureCall(result.call_id, { direction: "internal", caller: me?.extension || desk.me,
+    callee: colleague.extension || colleague.id, state: "offered", offered_to: [colleague.id],
+    arrived_at: desk.model.now(), stub: false });
+  desk.render();
+  return true;
+}
+
 // Alt + key -> the button it presses (docs/ui.md lists them; so does the desktop's footer)
 const SHORTCUTS = {
   KeyI: "btn-login", KeyR: "btn-ready", KeyN: "btn-not-ready", KeyA: "btn-answer", KeyJ: "btn-reject",
   KeyH: "btn-hold", KeyT: "btn-transfer", KeyC: "btn-consult", KeyM: "btn-conference",
-  KeyQ: "btn-cancel-consult", KeyW: "btn-end-wrap", KeyS: "btn-wo-send",
+  KeyQ: "btn-cancel-consult", KeyW: "btn-end-wrap", KeyS: "btn-wo-send", KeyL: "btn-internal",
 };
 
 function shortcut(desk, event) {

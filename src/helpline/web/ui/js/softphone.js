@@ -10,6 +10,7 @@ import { errorText, toast } from "./shell.js";
 
 const WANTED_KEY = "helpline.softphone.on"; // turn it on again after a reload of the tab
 const ICE_GATHER_MS = 3000;
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"]; // the keypad, two rows of six
 const $ = (id) => document.getElementById(id);
 
 class Softphone {
@@ -26,6 +27,8 @@ class Softphone {
     this.muted = false;
     this.audioContext = null;
     this.meterTimer = null;
+    this.digits = ""; // the keys pressed during this call, shown under the keypad
+    this.keying = Promise.resolve(); // keys go out one after the other, in order
     this.build();
     onLangChange(() => this.render());
   }
@@ -56,9 +59,20 @@ class Softphone {
               value: "0" }),
           ),
         ),
+        el("div", { class: "sp-dtmf" },
+          el("div", { id: "sp-keypad", class: "sp-keypad", role: "group", "aria-labelledby": "sp-keypad-label" },
+            ...KEYS.map((key) => el("button", { class: "sp-key", type: "button", "data-key": key,
+              onclick: () => this.press(key) }, key)),
+          ),
+          el("div", { class: "sp-dtmf-side" },
+            el("span", { id: "sp-keypad-label", class: "sp-keypad-label" }),
+            el("output", { id: "sp-digits", class: "sp-digits", "aria-live": "polite" }),
+          ),
+        ),
         el("audio", { id: "sp-audio", autoplay: true }),
       ),
     );
+    document.addEventListener("keydown", (event) => this.typed(event));
     $("sp-audio").setAttribute("aria-label", t("softphone.audio_label"));
     this.render();
   }
@@ -83,6 +97,11 @@ class Softphone {
     setText($("sp-meter-label"), t("softphone.mic_level"));
     $("sp-audio").setAttribute("aria-label", t("softphone.audio_label"));
     setText($("sp-title"), t("softphone.title"));
+    const keying = this.state === "in_call";
+    for (const key of document.querySelectorAll("#sp-keypad .sp-key")) key.disabled = !keying;
+    setText($("sp-keypad-label"), t("softphone.keypad"));
+    if (!keying) this.digits = "";
+    setText($("sp-digits"), this.digits);
     setText($("sp-note"), this.noteText());
   }
 
@@ -228,6 +247,29 @@ class Softphone {
     } catch (error) {
       toast(errorText(error));
     }
+  }
+
+  /** A keypad key during the call: RFC 4733 from the gateway to the switch (e.g. an IVR after
+   * a dial-out). Sent in order; a refusal (the call just ended) shows as a toast. */
+  press(key) {
+    if (this.state !== "in_call" || !KEYS.includes(key)) return;
+    this.digits = (this.digits + key).slice(-24);
+    setText($("sp-digits"), this.digits);
+    const button = document.querySelector(`#sp-keypad [data-key="${CSS.escape(key)}"]`);
+    button?.classList.add("pressed");
+    setTimeout(() => button?.classList.remove("pressed"), 150);
+    this.keying = this.keying.then(() => api("POST", "/softphone/dtmf", { digits: key }))
+      .catch((error) => toast(errorText(error)));
+  }
+
+  /** Typing 0-9, * or # during a call presses the key, unless the agent is typing in a field. */
+  typed(event) {
+    if (this.state !== "in_call" || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!KEYS.includes(event.key)) return;
+    const target = event.target;
+    if (target instanceof Element && target.closest("input, textarea, select, [contenteditable]")) return;
+    event.preventDefault();
+    this.press(event.key);
   }
 
   setMuted(muted) {
