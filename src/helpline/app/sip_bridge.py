@@ -7,8 +7,9 @@ these hooks as tasks of their own, so a hook may wait for the ACD's lock.
 Some of the ACD's events the switch carries out in its own way (:meth:`AcdBridge.carry_out`, a
 ``CenterService.switch_hooks`` entry): a consult rings the colleague's phone (or the number)
 inside the customer's call, its end completes, cancels or conferences it, a blind transfer
-to a number goes out through the trunk, and an agent's dial-out rings the agent's own phone
-and then the number.
+to a number goes out through the trunk, an agent's dial-out rings the agent's own phone
+and then the number, and an internal call (内呼) from the desktop rings the agent's own phone
+before the ACD's offer rings the colleague's.
 
 A hook can lose a race with the ACD (the caller hangs up as the agent answers; an offer
 times out as the phone picks up). The ACD then refuses with a ``DomainError``, and the
@@ -40,6 +41,7 @@ from helpline.domain.events import (
     ConsultStarted,
     Event,
 )
+from helpline.domain.internal_calls import INTERNAL_FROM
 
 if TYPE_CHECKING:  # the switch's own types; only the SIP package knows SIP
     from helpline.adapters.telephony.sip.b2bua import CallSummary
@@ -79,6 +81,8 @@ class SwitchControl(Protocol):
     def carries(self, tenant_id: str, call_id: str) -> bool: ...
 
     async def dial(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> bool: ...
+
+    async def internal_call(self, tenant_id: str, call_id: str, agent_id: str, callee: str) -> bool: ...
 
 
 QueuedHook = Callable[[str, str], Awaitable[None]]  # (tenant, call id): the call is waiting
@@ -262,6 +266,14 @@ class AcdBridge:
                 and "consult_for" not in call.data
             ):
                 await switch.dial(tenant, event.call_id, call.agent_id, event.callee)
+            return False
+        if isinstance(event, CallArrived) and event.direction == "internal":
+            # 内呼 placed at the desktop: the agent's own phone first; the offer that follows
+            # rings the colleague's (a call the agent's phone placed to an extension is a dial-out)
+            call = self.centers.center(tenant).calls.get(event.call_id)
+            caller_id = call.data.get(INTERNAL_FROM) if call is not None else None
+            if caller_id:
+                await switch.internal_call(tenant, event.call_id, str(caller_id), event.callee)
             return False
         return False
 

@@ -191,8 +191,11 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         existing = call.agent_legs.get(agent_id)
         if existing is not None and existing.live:
             return
+        if call.internal_from is not None and call.caller_leg.state in (LegState.CALLING, LegState.EARLY):
+            call.deferred_rings.append(agent_id)  # the calling agent's own phone picks up first
+            return
         leg = await self.reach(tenant_id, call_id=call_id, caller=call.caller, party_id=agent_id,
-                               role="agent")
+                               role="agent", auto_answer=call.pending_bridge == agent_id)
         if isinstance(leg, str):
             self._notify(self.listener.agent_failed(tenant_id, call_id, agent_id, leg))
             return
@@ -238,6 +241,8 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
             return
         if call is None or call.bridged == agent_id:
             return
+        if agent_id in call.deferred_rings:
+            call.deferred_rings.remove(agent_id)
         leg = call.agent_legs.pop(agent_id, None)
         if leg is not None and leg.live:
             leg.hangup("withdrawn")
@@ -250,6 +255,9 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
             self.connect_consult(call)
             return
         leg = call.agent_legs.get(agent_id)
+        if leg is None and agent_id in call.deferred_rings:  # answered at the desktop before it rang
+            call.pending_bridge = agent_id  # rung with auto-answer, bridged when it picks up
+            return
         if leg is None or not leg.live:
             log.info("bridge_without_agent_leg", call_id=call_id, agent_id=agent_id)
             return
@@ -375,6 +383,9 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
 
     def leg_answered(self, leg: Leg) -> None:
         call = self._call_of(leg)
+        if call is not None and leg is call.caller_leg and call.internal_from is not None:
+            self.internal_caller_answered(call)  # the calling agent's own phone (内呼)
+            return
         if call is not None and leg is call.caller_leg:  # the far end of a dial-out
             self.far_end_answered(call)
             return
@@ -445,7 +456,9 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         if call is not None and leg is call.caller_leg:
             handed_over = call.handed_over
             self.spawn(self._end(call), "call_end_failed")
-            if handed_over:
+            if handed_over and call.internal_from is not None:  # the calling agent hung up (内呼)
+                self._notify(self.listener.agent_hung_up(call.tenant_id, call.call_id, call.internal_from))
+            elif handed_over:
                 self._notify(self.listener.caller_hung_up(call.tenant_id, call.call_id))
             return
         placed = self._placed(leg)

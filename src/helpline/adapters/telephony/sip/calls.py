@@ -120,6 +120,9 @@ class SwitchCall:
         self.consult: Consult | None = None
         self.members: list[str] = []  # the agents (and numbers) of a three-way conference
         self.outbound = False  # an agent dialled out: the "caller" is the far end
+        # an internal call placed at the desktop: the calling agent, whose phone is the "caller" leg
+        self.internal_from: str | None = None
+        self.deferred_rings: list[str] = []  # offers of an internal call, rung once that phone is up
         self.detached = False  # the ACD is done with the call (sent out to a number): see it to its end
         self._media: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

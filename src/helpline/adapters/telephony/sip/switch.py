@@ -337,6 +337,11 @@ class SipSwitch:
         """Agent dial-out: the agent's phone, then the number (an extension or the trunk)."""
         return self.b2bua is not None and await self.b2bua.dial(tenant_id, call_id, agent_id, number)
 
+    async def internal_call(self, tenant_id: str, call_id: str, agent_id: str, callee: str) -> bool:
+        """An internal call placed at the desktop: the agent's own phone (answering by itself),
+        bridged to the colleague's once the ACD's offer there is answered."""
+        return self.b2bua is not None and await self.b2bua.internal_call(tenant_id, call_id, agent_id, callee)
+
 
 def _http_date(now: float) -> str:
     return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))

@@ -1,6 +1,7 @@
 """Call control beyond one caller and one agent: consult (attended transfer) with its
 complete, cancel and three-way outcomes; sending a caller out to a number through the trunk
-(blind transfer, the IVR's transfer node); and agent dial-out.
+(blind transfer, the IVR's transfer node); agent dial-out; and an internal call (内呼) placed
+at the desktop.
 
 A mixin of :class:`~helpline.adapters.telephony.sip.b2bua.B2bua`, kept apart so each file
 holds one concern. The consult is the ACD's own call (``consult_id``), but the switch keeps
@@ -64,6 +65,10 @@ class CallTransfers:
         def record_call(self, call: SwitchCall) -> None: ...
 
         def _start_far(self, far: Leg) -> None: ...
+
+        def spawn(self, coro: Coroutine[Any, Any, None], failure: str) -> None: ...
+
+        async def ring_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None: ...
 
         async def reach(
             self,
@@ -385,3 +390,43 @@ class CallTransfers:
         """The far end of a dial-out, or the agent's phone before it, could not be reached."""
         self._notify(self.listener.far_end_failed(call.tenant_id, call.call_id, reason))
         call.handed_over = False  # the ACD hears of it once, here
+
+    # -- internal call (内呼) placed at the desktop ---------------------------------------------
+
+    async def internal_call(self, tenant_id: str, call_id: str, agent_id: str, callee: str) -> bool:
+        """The ACD's internal call from ``agent_id`` to a colleague (``callee``: their
+        extension): the agent's own phone is rung first, asked to answer by itself, and is the
+        call's "caller" leg (ringback until the colleague answers); the ACD's offer then rings
+        the colleague's phone (``ring_agent``) and its answer bridges the two. False (and
+        ``far_end_failed`` told: the ACD ends the call) when the agent's phone cannot be rung."""
+        if call_id in self.calls:
+            return False
+        leg = await self.reach(
+            tenant_id, call_id=call_id, caller=callee, party_id=agent_id, role="agent", auto_answer=True
+        )
+        if isinstance(leg, str):
+            log.info("internal_call_failed", call_id=call_id, reason=leg)
+            self._notify(self.listener.far_end_failed(tenant_id, call_id, leg))
+            return False
+        leg.role, leg.agent_id = "caller", None  # the call's caller leg, not one of its agent legs
+        own = self.extension_of(tenant_id, agent_id) or agent_id
+        call = SwitchCall(tenant_id, call_id, leg, caller=own, callee=callee, source="internal")
+        call.internal_from = agent_id
+        call.outbound = call.handed_over = True  # placed by the switch; no survey at its end
+        call.phase = CallPhase.QUEUED  # waits for the ACD's bridge (no IVR on the ACK)
+        self.calls[call_id] = call
+        self.record_call(call)
+        leg.start()
+        self._start_far(leg)
+        return True
+
+    def internal_caller_answered(self, call: SwitchCall) -> None:
+        """The calling agent's phone picked up: it hears ringback while the colleague's phone
+        (offered meanwhile by the ACD, see ``ring_agent``) is rung, until the ACD bridges."""
+        leg = call.caller_leg
+        call.wire(leg, None)
+        tone = early.ringback(early.ringback_kind(cast("B2bua", self), call.tenant_id))
+        call.play(play(leg.rtp, tone, loop=True))  # stopped when the ACD bridges
+        rings, call.deferred_rings = call.deferred_rings, []
+        for agent_id in rings:
+            self.spawn(self.ring_agent(call.tenant_id, call.call_id, agent_id), "ring_failed")
