@@ -10,10 +10,20 @@ Clients: ``--client-procs`` processes (asyncio + uvloop, the ``websockets`` libr
 WebSocket connections, agents and leaders alike, and do nothing but receive: for every event
 they note ``time.time() - event["at"]`` (``at`` is the server's wall clock when the core made
 the event, before it is recorded in the database and published; both processes read the same
-wall clock). A driver in this process places ``--calls-per-second`` calls through the virtual
-switch (``POST /api/v1/sim/calls``); it watches the stream as one more leader and answers each
-offer with the offered agent's token after a short ring, and hangs up after a short talk; the
-queue's 1 s after-call work then returns the agent to ready. Each call makes about a dozen
+wall clock). The calls, ``--calls-per-second`` of them through the virtual switch, are made by
+one of two drivers:
+
+- ``--driver sim`` (the default): the server process makes them itself
+  (:class:`InServerSimulator`, started over a hidden ``/bench/sim/start`` route of the
+  benchmark's server only): each call, answer and hang-up is one ``CenterService.execute`` with
+  the domain commands the API handlers run, so recording, work orders, screen pop, SLA clocks,
+  norm alerts, the bus and the fan-out run as in production, only HTTP is left out;
+- ``--driver http``: a driver in this process places them over the API
+  (``POST /api/v1/sim/calls``), watches the stream as one more leader and answers each offer
+  with the offered agent's token (``/calls/{id}/answer``, then ``/hangup``).
+
+Either way an offered agent answers after a short ring (0.1-0.4 s) and hangs up after a short
+talk; the queue's 1 s after-call work then returns the agent to ready. Each call makes about a dozen
 events (arrived, queued, offered, screen pop, agent states, answered, ended, the call's work
 order and its clock). Leaders see them all, agents their own.
 
@@ -26,13 +36,14 @@ peak RSS, client CPU. Baseline in the same run: the same traffic with ``--baseli
 (10) connected clients; the ratio is the p99 at full load over the baseline p99. Between the
 phases the floor is reset (left-over calls hung up, every agent ready again).
 
-The SQLite file goes to /dev/shm (``--db-dir``) so that disk syncs do not count. The driver keeps
-6 requests in flight (see ``HTTP_CONCURRENCY``). ``--batch``: the clients ask for ``?batch=1``.
+The SQLite file goes to /dev/shm (``--db-dir``) so that disk syncs do not count. The server runs
+on the event loop ``helpline serve`` gets (uvloop). The HTTP driver keeps 6 requests in flight
+(see ``HTTP_CONCURRENCY``). ``--batch``: the clients ask for ``?batch=1``.
 ``--server-src DIR``: run the server from another copy of ``src/`` (e.g. the previous version,
 for a before/after in the same conditions). ``--sql-profile``: the server logs its SQL by time.
 
 Run: ``.venv/bin/python benchmarks/events_fanout.py [--clients 1000 --calls-per-second 50
---seconds 30 --client-procs 2 --json]``. With ``--json`` the last line printed is one JSON
+--seconds 30 --client-procs 2 --driver sim|http --json]``. With ``--json`` the last line printed is one JSON
 object with the figures.
 """
 
@@ -52,6 +63,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -113,15 +125,161 @@ def sql_profile() -> dict[str, list[float]]:
     return spent
 
 
-def serve_main(port: int, profile_sql: bool, deflate: bool = True) -> None:
+class InServerSimulator:
+    """``--driver sim``: the calls are made inside the server process, by the platform's own path.
+
+    Like the virtual switch's test calls (``POST /api/v1/sim/calls``) and the agents' soft-phone
+    (``/calls/{id}/answer``, ``/hangup``), every step is one :meth:`CenterService.execute` with
+    the same domain commands the API handlers run; only HTTP (and the token check) is left out.
+    Recording, work orders, screen pop, SLA clocks, norm alerts, the bus and the fan-out all
+    run as in production. Offers are seen by a dispatch hook (every batch of the core's events,
+    the timers' too); each offered agent answers after a short random ring and hangs up after a
+    short talk; the queue's after-call work then makes them ready again.
+    """
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+        self.centers = container.centers
+        self.rng = random.Random(1)
+        self.talk = (1.0, 3.0)
+        self.placed = self.answered = self.ended = self.errors = 0
+        self.error_samples: list[str] = []
+        self.first_seq = self.last_seq = 0
+        self.running = False
+        self._seen: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.centers.dispatch_hooks.append(self.on_events)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "placed": self.placed,
+            "answered": self.answered,
+            "ended": self.ended,
+            "errors": self.errors,
+            "error_samples": self.error_samples,
+            "first_seq": self.first_seq,
+            "last_seq": self.container.bus.last_seq(TENANT) if self.running else self.last_seq,
+        }
+
+    def start(self, rate: float, seconds: float, talk: tuple[float, float], seed: int) -> None:
+        if self.running:
+            raise RuntimeError("the simulator is running already")
+        self.rng, self.talk = random.Random(seed), talk
+        self.placed = self.answered = self.ended = self.errors = 0
+        self.error_samples = []
+        self.first_seq = self.container.bus.last_seq(TENANT)
+        self.running = True
+        self._spawn(self._run(rate, seconds))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def on_events(self, events: Sequence[Any]) -> None:
+        """A dispatch hook (inside the center's lock: only spawns)."""
+        from helpline.domain.events import CallOffered
+
+        if not self.running:
+            return
+        for event in events:
+            if isinstance(event, CallOffered):
+                for agent_id in event.agent_ids:
+                    if (event.call_id, agent_id) not in self._seen:
+                        self._seen.add((event.call_id, agent_id))
+                        self._spawn(self._handle(event.call_id, agent_id))
+
+    async def _execute(self, action: Any) -> bool:
+        from helpline.domain.errors import DomainError
+
+        try:
+            await self.centers.execute(TENANT, action)
+        except DomainError as exc:  # e.g. the offer timed out while the phone rang: rare, counted
+            self.errors += 1
+            if len(self.error_samples) < 5:
+                self.error_samples.append(f"{exc.code}: {exc}")
+            return False
+        return True
+
+    async def _run(self, rate: float, seconds: float) -> None:
+        started = time.monotonic()
+        n = 0
+        while time.monotonic() - started < seconds:
+            due = started + n / rate
+            if due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
+            self._spawn(self._place(f"138{self.rng.randrange(10**8):08d}"))
+            n += 1
+        await asyncio.sleep(self.talk[1] + 2.0)  # let the last calls finish
+        self.last_seq = self.container.bus.last_seq(TENANT)
+        self.running = False
+        self._seen.clear()
+
+    async def _place(self, caller: str) -> None:
+        """What ``POST /api/v1/sim/calls`` runs: the call arrives and is queued."""
+        from helpline.domain.call import Call
+
+        call_id = uuid.uuid4().hex
+
+        def run(center: Any, now: float) -> list[Any]:
+            center.router.queue(QUEUE)
+            call = Call(call_id, TENANT, caller=caller, callee="12345", data={"ivr": {}})
+            return center.arrive(call, now) + center.enqueue(call_id, QUEUE, now, priority=0, skills=None)
+
+        if await self._execute(run):
+            self.placed += 1
+
+    async def _handle(self, call_id: str, agent_id: str) -> None:
+        """The agent's soft-phone: answer after a ring, hang up after a talk (as the API does)."""
+        await asyncio.sleep(self.rng.uniform(0.1, 0.4))
+        if not await self._execute(lambda center, now: center.answer(call_id, agent_id, now)):
+            return
+        self.answered += 1
+        await asyncio.sleep(self.rng.uniform(*self.talk))
+
+        def hangup(center: Any, now: float) -> list[Any]:
+            return center.hangup(call_id, now, by="agent", agent_id=agent_id)
+
+        if await self._execute(hangup):
+            self.ended += 1
+
+
+def add_simulator_routes(app: Any) -> None:
+    """Hidden routes of the benchmark's server only: start the in-server calls, read their counts."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+
+    def simulator(request: Request) -> InServerSimulator:
+        sim: InServerSimulator | None = getattr(request.app.state, "bench_sim", None)
+        if sim is None:
+            sim = request.app.state.bench_sim = InServerSimulator(request.app.state.container)
+        return sim
+
+    async def start(request: Request) -> JSONResponse:
+        body = await request.json()
+        sim = simulator(request)
+        sim.start(float(body["rate"]), float(body["seconds"]), tuple(body["talk"]), int(body.get("seed", 1)))
+        return JSONResponse(sim.status())
+
+    async def status(request: Request) -> JSONResponse:
+        return JSONResponse(simulator(request).status())
+
+    app.add_route("/bench/sim/start", start, methods=["POST"])
+    app.add_route("/bench/sim/status", status, methods=["GET"])
+
+
+def serve_main(port: int, profile_sql: bool, deflate: bool = False) -> None:
     import uvicorn
 
     from helpline.web.app import create_app
 
     spent = sql_profile() if profile_sql else None
+    app = create_app()
+    add_simulator_routes(app)
 
     config = uvicorn.Config(
-        create_app(),
+        app,
         host="127.0.0.1",
         port=port,
         log_config=None,
@@ -137,24 +295,29 @@ def serve_main(port: int, profile_sql: bool, deflate: bool = True) -> None:
         print("READY", flush=True)
         await task
 
-    with contextlib.suppress(KeyboardInterrupt):  # SIGINT is how the benchmark stops it
-        asyncio.run(run())
+    # the event loop ``helpline serve`` gets (uvicorn.run picks it: uvloop, which uvicorn[standard]
+    # brings), not asyncio's default one
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=config.get_loop_factory()) as runner,
+    ):
+        runner.run(run())  # SIGINT is how the benchmark stops it
     if spent:
         print("SQL by total time (calls, seconds, statement):", file=sys.stderr)
-        for statement, (calls, seconds) in sorted(spent.items(), key=lambda kv: -kv[1][1])[:15]:
+        for statement, (calls, seconds) in sorted(spent.items(), key=lambda kv: -kv[1][1])[:40]:
             print(f"  {calls:>7} {seconds:8.3f}s  {statement}", file=sys.stderr)
 
 
 class ServerProcess:
     def __init__(
-        self, workdir: Path, sql_profile: bool = False, src: str | None = None, deflate: bool = True
+        self, workdir: Path, sql_profile: bool = False, src: str | None = None, deflate: bool = False
     ) -> None:
         self.port = free_tcp_port()
         self.log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve", "--port", str(self.port)]
             + (["--sql-profile"] if sql_profile else [])
-            + ([] if deflate else ["--no-deflate"]),
+            + (["--deflate"] if deflate else []),
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
@@ -539,6 +702,35 @@ class Driver:
             self.ended += 1
 
 
+class SimDriver:
+    """``--driver sim``: starts the server's own simulator (:class:`InServerSimulator`) and waits
+    for it; the same counters as :class:`Driver`."""
+
+    def __init__(self, url: str, leader: Person, rate: float, talk: tuple[float, float]) -> None:
+        self.url, self.leader, self.rate, self.talk = url, leader, rate, talk
+        self.placed = self.answered = self.ended = self.errors = self.resyncs = 0
+        self.error_samples: list[str] = []
+        self.first_seq: int | None = None
+        self.last_seq = 0
+
+    async def run(self, seconds: float, progress: Progress | None = None) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
+            body = {"rate": self.rate, "seconds": seconds, "talk": list(self.talk), "seed": 1}
+            (await http.post("/bench/sim/start", json=body)).raise_for_status()
+            task = progress.add_task("calls (in the server)", total=seconds) if progress else None
+            started = time.monotonic()
+            while True:
+                await asyncio.sleep(0.5)
+                state = (await http.get("/bench/sim/status")).json()
+                if progress is not None and task is not None:
+                    progress.update(task, completed=min(seconds, time.monotonic() - started))
+                if not state["running"]:
+                    break
+        self.placed, self.answered, self.ended = state["placed"], state["answered"], state["ended"]
+        self.errors, self.error_samples = state["errors"], state["error_samples"]
+        self.first_seq, self.last_seq = state["first_seq"], state["last_seq"]
+
+
 # -- one measured phase ------------------------------------------------------------------------
 
 
@@ -576,7 +768,12 @@ async def phase(
         clients = ClientProcesses(
             workdir, ws_url, people, min(args.client_procs, len(people)), tag, args.batch
         )
-    driver = Driver(server.url, driver_leader, agents, args.calls_per_second, (args.talk_min, args.talk_max))
+    talk = (args.talk_min, args.talk_max)
+    driver: Driver | SimDriver = (
+        SimDriver(server.url, driver_leader, args.calls_per_second, talk)
+        if args.driver == "sim"
+        else Driver(server.url, driver_leader, agents, args.calls_per_second, talk)
+    )
     columns = (TextColumn(f"[{tag}] {{task.description}}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         run = asyncio.create_task(driver.run(args.seconds, progress))
@@ -630,7 +827,7 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             everyone = await populate(workdir, args.clients)
         driver_leader, people = everyone[0], everyone[1:]
         agents = [p for p in people if p.role == "agent"]
-        server = ServerProcess(workdir, args.sql_profile, args.server_src, not args.no_deflate)
+        server = ServerProcess(workdir, args.sql_profile, args.server_src, args.deflate)
         try:
             with console.status(f"signing in {len(agents)} agents …"):
                 await sign_in(server.url, agents)
@@ -653,12 +850,16 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             raise
         finally:
             server.stop()
+            if args.sql_profile:  # the server wrote it to its log, which goes with the directory
+                log = (workdir / "server.log").read_text(errors="replace")
+                console.print(log[log.find("SQL by total time") :], markup=False, highlight=False)
     load = os.getloadavg()
     return {
         "clients": args.clients,
         "calls_per_second": args.calls_per_second,
+        "driver": args.driver,
         "batch": args.batch,
-        "deflate": not args.no_deflate,
+        "deflate": args.deflate,
         "seconds": args.seconds,
         "full": full,
         "baseline": baseline,
@@ -672,7 +873,10 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
 
 
 def report(result: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"events fan-out: {result['calls_per_second']} calls/s for {result['seconds']} s")
+    table = Table(
+        title=f"events fan-out: {result['calls_per_second']} calls/s for {result['seconds']} s "
+        f"(driver: {result['driver']})"
+    )
     rows = [("full", result["full"])] + ([("baseline", result["baseline"])] if result["baseline"] else [])
     table.add_column("figure")
     for name, _ in rows:
@@ -726,13 +930,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="/dev/shm" if Path("/dev/shm").is_dir() else None,
         help="where the SQLite file goes (default: memory-backed /dev/shm, so disk syncs do not count)",
     )
-    parser.add_argument("--no-deflate", action="store_true", help="the server does not compress frames")
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="the server compresses frames (permessage-deflate; helpline serve does not)",
+    )
+    parser.add_argument("--no-deflate", action="store_true", help="the default, kept for old command lines")
     parser.add_argument("--server-src", default=None, help="PYTHONPATH of the server (compare versions)")
+    parser.add_argument(
+        "--driver",
+        choices=("sim", "http"),
+        default="sim",
+        help="sim: the server makes the calls itself (the platform's path, no HTTP); http: over the API",
+    )
     parser.add_argument("--batch", action="store_true", help="clients ask for ?batch=1 (arrays of events)")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
     if args.serve:
-        serve_main(args.port, args.sql_profile, not args.no_deflate)
+        serve_main(args.port, args.sql_profile, args.deflate)
         return {}
     if args.clients_worker:
         clients_main(*args.clients_worker)

@@ -11,12 +11,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.repositories import TenantRepository, UserRepository
 from helpline.adapters.db.tables import Tenant, User
 from helpline.app.security import ROLES, NotAuthenticated, Passwords
+from helpline.app.user_cache import forget_user
 from helpline.domain.errors import DomainError, Forbidden, Invalid, NotFound
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
@@ -161,7 +163,16 @@ async def update_user(
         _check_password(changes.password)
         user.password_hash = await asyncio.to_thread(passwords.hash, changes.password)
     await session.flush()
+    if changes.role is not None or changes.is_active is not None:
+        _forget_when_committed(session, user.tenant_id, user.id)
     return user
+
+
+def _forget_when_committed(session: AsyncSession, tenant_id: str, user_id: str) -> None:
+    """Signed-in users are cached for a few seconds (:mod:`helpline.app.user_cache`): drop this
+    one now and again at commit, so no request in between keeps the old role."""
+    forget_user(tenant_id, user_id)
+    event.listen(session.sync_session, "after_commit", lambda _s: forget_user(tenant_id, user_id), once=True)
 
 
 async def authenticate(

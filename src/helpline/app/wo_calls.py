@@ -109,6 +109,9 @@ class CallOrders:
                 await self._open(session, job)
 
     async def _open(self, session: AsyncSession, job: CallJob) -> None:
+        """Everything is read before the first write (the order's number), so the write
+        transaction is short: on SQLite it holds the one write lock, which the call recorder,
+        inside the center's lock, waits for."""
         settings = await wo_config.settings_of(session, job.tenant_id)
         if job.kind == "missed":
             if not settings.get("missed_call_orders", True):
@@ -118,6 +121,16 @@ class CallOrders:
             user = await session.get(User, job.agent_id or "")
             role = ROLE_OF.get(user.role, Role.AGENT) if user is not None else Role.AGENT
             actor, channel, ended = Actor(job.agent_id or "", role), Channel.PHONE, None
+        customer, rules = None, None
+        if actor.role is not Role.SYSTEM:
+            exact = [
+                m
+                for m in await customers.find_by_phone(session, job.tenant_id, job.number)
+                if m.strength == "exact"
+            ]
+            if len(exact) == 1:  # several people share the line: the agent asks and picks
+                rules = await wo_config.content_rules(session, job.tenant_id)
+                customer = exact[0].customer
         number = await wo_store.issue_number(
             session, job.tenant_id, job.at, settings.get("number_prefix", "")
         )
@@ -133,20 +146,11 @@ class CallOrders:
             call_ended_at=ended,
         )
         events: list[Event] = [created]
-        if actor.role is not Role.SYSTEM:
-            exact = [
-                m
-                for m in await customers.find_by_phone(session, job.tenant_id, job.number)
-                if m.strength == "exact"
-            ]
-            if len(exact) == 1:  # several people share the line: the agent asks and picks
-                rules = await wo_config.content_rules(session, job.tenant_id)
-                found = exact[0].customer
-                edited = order.edit(
-                    actor, job.at, {"customer_id": found.id, "caller_name": found.name}, rules
-                )
-                events += [edited] if edited is not None else []
-        stored = await wo_store.add(session, order)
+        if customer is not None and rules is not None:
+            found = {"customer_id": customer.id, "caller_name": customer.name}
+            edited = order.edit(actor, job.at, found, rules)
+            events += [edited] if edited is not None else []
+        stored = await wo_store.add(session, order, new_call_link=True)
         await self.service.finish(session, [stored], events)
 
     async def _ended(self, session: AsyncSession, job: CallJob, order_id: str) -> None:

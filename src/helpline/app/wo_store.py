@@ -367,14 +367,27 @@ async def save(session: AsyncSession, stored: Stored) -> None:
     stored.custom = dict(row.custom)
 
 
-async def add(session: AsyncSession, order: WorkOrder, parent_id: str | None = None) -> Stored:
-    """Stage a new order (from :meth:`WorkOrder.open`) with its first timeline entry."""
+async def add(
+    session: AsyncSession, order: WorkOrder, parent_id: str | None = None, *, new_call_link: bool = False
+) -> Stored:
+    """Stage a new order (from :meth:`WorkOrder.open`) with its first timeline entry.
+    ``new_call_link``: the caller knows the call has no order yet, so the link is added
+    without looking for it first (one statement less per call)."""
     row = new_row(order, parent_id)
     session.add(row)
     await session.flush()
     stored = Stored(row, order)
     await save(session, stored)
-    if order.call_id:
+    if order.call_id and new_call_link:
+        session.add(
+            WorkOrderCall(
+                tenant_id=order.tenant_id,
+                order_id=order.id,
+                call_id=order.call_id,
+                linked_at=as_datetime(order.created_at),
+            )
+        )
+    elif order.call_id:
         await link_call(session, order.tenant_id, order.id, order.call_id, order.created_at)
     return stored
 

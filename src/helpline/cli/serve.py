@@ -39,4 +39,8 @@ def serve(
         reload=reload,
         log_config=None,  # keep our structlog set-up
         access_log=False,  # the app logs each request itself
+        # no per-message deflate on WebSockets: the events stream sends every frame to every
+        # listener, and compressing each per connection cost the server as much CPU as the calls
+        # themselves (benchmarks/events_fanout.py: half the calls per second it kept up with)
+        ws_per_message_deflate=False,
     )

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 
 from helpline.adapters.db.repositories import UserRepository
 from helpline.app.security import ROLE_RANK, NotAuthenticated, decode_token, role_at_least
+from helpline.app.user_cache import UserCache
 from helpline.bootstrap import Container
 from helpline.domain.errors import Forbidden
 
@@ -25,8 +26,10 @@ _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in user as handlers see it. ``role`` is read from the database on every
-    request, so a demotion or a disabled account takes effect at once."""
+    """The signed-in user as handlers see it. ``role`` is read from the database and kept for
+    a few seconds (:func:`user_cache`); a change of role or status through
+    :func:`helpline.app.users.update_user` drops it, so a demotion or a disabled account takes
+    effect at the next request of this process (of another process: within the cache's ttl)."""
 
     user_id: str
     tenant_id: str
@@ -61,6 +64,14 @@ async def get_session(container: ContainerDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+def user_cache(connection: HTTPConnection) -> UserCache[Principal]:
+    """The app's cache of signed-in users (made on first use)."""
+    cache: UserCache[Principal] | None = getattr(connection.app.state, "user_cache", None)
+    if cache is None:
+        cache = connection.app.state.user_cache = UserCache()
+    return cache
+
+
 async def principal_from_token(session: AsyncSession, secret_key: str, token: str) -> Principal:
     """Check the token and that its user still exists and is active."""
     claims = decode_token(secret_key, token)
@@ -70,7 +81,22 @@ async def principal_from_token(session: AsyncSession, secret_key: str, token: st
     return Principal(user.id, user.tenant_id, user.role, user.username)
 
 
+async def cached_principal(connection: HTTPConnection, container: Container, token: str) -> Principal:
+    """:func:`principal_from_token`, with the user row read at most once per cache ttl. The
+    token itself (signature, expiry) is checked every time."""
+    claims = decode_token(container.secret_key, token)
+    cache = user_cache(connection)
+    principal = cache.get(claims.tenant_id, claims.user_id)
+    if principal is None:
+        generation = cache.generation
+        async with container.sessionmaker() as session:
+            principal = await principal_from_token(session, container.secret_key, token)
+        cache.put(claims.tenant_id, claims.user_id, principal, read_at=generation)
+    return principal
+
+
 async def current_user(
+    connection: HTTPConnection,
     container: ContainerDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
@@ -82,8 +108,7 @@ async def current_user(
     """
     if not token:
         raise NotAuthenticated("not_authenticated", "sign in first: no bearer token")
-    async with container.sessionmaker() as session:
-        return await principal_from_token(session, container.secret_key, token)
+    return await cached_principal(connection, container, token)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -126,8 +151,7 @@ async def websocket_user(websocket: WebSocket) -> Principal:
         token = value if scheme.lower() == "bearer" else None
     if not token:
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "not_authenticated")
-    async with container.sessionmaker() as session:
-        try:
-            return await principal_from_token(session, container.secret_key, token)
-        except NotAuthenticated as exc:
-            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.code) from exc
+    try:
+        return await cached_principal(websocket, container, token)
+    except NotAuthenticated as exc:
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.code) from exc
