@@ -179,7 +179,7 @@ async def build_container(
     container.centers.offer_hooks.append(container.screen_pop.for_offer)
     container.centers.dispatch_hooks.append(container.call_orders.on_events)
     container.screen_pop.sections.append(screen_pop_section)
-    container.softphone = build_softphone(sessionmaker, sip)
+    container.softphone = build_softphone(sessionmaker, sip, settings.webrtc_ice_servers)
     container.centers.dispatch_hooks.append(container.softphone.on_events)
     container.on_shutdown(container.softphone.stop)
     try:

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # again with Call-Info answer-after=0), "notify" (NOTIFY Event: talk, for phones that allow
     # remote control; re-INVITE when refused) or "off"; see ADR 0003
     sip_desk_answer: Literal["reinvite", "notify", "off"] = "reinvite"
+    # STUN servers ("stun:host:port") the browser softphone and its gateway use to find their
+    # public addresses when they are not on one network (docs/adr/0005-browser-softphone.md)
+    webrtc_ice_servers: list[str] = Field(default_factory=list)
     rtp_port_min: int = Field(default=20000, ge=1024, le=65534)
     rtp_port_max: int = Field(default=20999, ge=1025, le=65535)
     recordings_dir: str = ""  # "" = <data_dir>/recordings

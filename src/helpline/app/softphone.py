@@ -67,7 +67,8 @@ class SoftphoneService:
     def status(self, tenant_id: str, user_id: str) -> dict[str, Any]:
         reason = self.unavailable
         line = self.gateway.get((tenant_id, user_id)) if self.gateway is not None else None
-        base: dict[str, Any] = {"available": reason is None, "reason": reason}
+        ice = self.gateway.ice_servers if self.gateway is not None else []
+        base: dict[str, Any] = {"available": reason is None, "reason": reason, "ice_servers": ice}
         if line is None:
             return {**base, "state": "off", "call": None}
         return {**base, **line.snapshot()}
@@ -176,7 +177,7 @@ class SoftphoneService:
 
 
 def build_softphone(
-    sessionmaker: async_sessionmaker[AsyncSession], sip: SipRuntime | None
+    sessionmaker: async_sessionmaker[AsyncSession], sip: SipRuntime | None, ice_servers: Sequence[str] = ()
 ) -> SoftphoneService:
     """The service, with a gateway when the switch is SIP and aiortc is installed."""
     if sip is None or webrtc_missing():
@@ -188,4 +189,4 @@ def build_softphone(
         host = config.host if config.host not in ("", "0.0.0.0") else "127.0.0.1"
         return host, sip.switch.port
 
-    return SoftphoneService(sessionmaker, sip, WebRtcGateway(switch_address))
+    return SoftphoneService(sessionmaker, sip, WebRtcGateway(switch_address, ice_servers=list(ice_servers)))

@@ -23,6 +23,7 @@ class Softphone {
     this.username = null;
     this.line = null; // the server's id of this page's line
     this.pc = null;
+    this.iceServers = []; // STUN servers the platform is configured with (HELPLINE_WEBRTC_ICE_SERVERS)
     this.stream = null;
     this.muted = false;
     this.audioContext = null;
@@ -116,9 +117,10 @@ class Softphone {
     return t("softphone.hint_off");
   }
 
-  /** The server's view: {available, reason, state, call, username}. */
+  /** The server's view: {available, reason, state, call, username, ice_servers}. */
   apply(status) {
     if (!status) return;
+    if (Array.isArray(status.ice_servers)) this.iceServers = status.ice_servers;
     if (status.available === false) {
       this.reason = status.reason;
       this.state = "unavailable";
@@ -177,7 +179,7 @@ class Softphone {
       return;
     }
     try {
-      const pc = new RTCPeerConnection({ iceServers: [] });
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers.map((urls) => ({ urls })) });
       this.pc = pc;
       window.helplineSoftphone = this; // tests read the peer connection's statistics
       for (const track of this.stream.getAudioTracks()) pc.addTrack(track, this.stream);
