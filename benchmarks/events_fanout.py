@@ -38,7 +38,8 @@ phases the floor is reset (left-over calls hung up, every agent ready again).
 
 The SQLite file goes to /dev/shm (``--db-dir``) so that disk syncs do not count. The server runs
 on the event loop ``helpline serve`` gets (uvloop). The HTTP driver keeps 6 requests in flight
-(see ``HTTP_CONCURRENCY``). ``--batch``: the clients ask for ``?batch=1``.
+(see ``HTTP_CONCURRENCY``). The clients ask for ``?batch=1`` as the browser's screens do
+(``--no-batch``: one frame per event, as older clients did).
 ``--server-src DIR``: run the server from another copy of ``src/`` (e.g. the previous version,
 for a before/after in the same conditions). ``--sql-profile``: the server logs its SQL by time.
 
@@ -943,7 +944,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="sim",
         help="sim: the server makes the calls itself (the platform's path, no HTTP); http: over the API",
     )
-    parser.add_argument("--batch", action="store_true", help="clients ask for ?batch=1 (arrays of events)")
+    parser.add_argument(
+        "--batch",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="clients ask for ?batch=1 (arrays of events), as the browser does",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
     if args.serve:

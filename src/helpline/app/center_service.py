@@ -1,9 +1,11 @@
 """The live contact centers of this node and the one path every change takes.
 
 A command runs against the tenant's :class:`ContactCenter` under one lock, with the time
-from the injected clock; its events are then recorded (database), published (event bus)
-and carried out by the switch, in that order, so a listener never sees an event the
-database does not have. A background task fires the core's timers when they come due.
+from the injected clock; the switch carries its events out at once, and the
+:class:`EventWriter` records them (database) and then publishes them (event bus) outside the
+lock, so a listener never sees an event the database does not have and the lock never waits
+for the database. The command returns once its events are stored. A background task fires
+the core's timers when they come due.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import structlog
 
 from helpline.app.clock import Clock
+from helpline.app.event_writer import EventWriter
 from helpline.app.ports import EventBus, EventRecorder, Telephony
 from helpline.domain.call import Call
 from helpline.domain.center import ContactCenter
@@ -49,6 +52,7 @@ class CenterService:
         self.bus = bus
         self.telephony = telephony
         self.recorder = recorder
+        self.writer = EventWriter(recorder, bus) if recorder is not None else None
         self.centers: dict[str, ContactCenter] = {}
         self.lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -77,14 +81,27 @@ class CenterService:
         """Run ``action(center, now)``; a DomainError leaves the center and database untouched."""
         async with self.lock:
             events = action(self.center(tenant_id), self.clock.now())
-            await self._dispatch(events)
+            stored = await self._dispatch(events)
         self._wake.set()
+        if stored is not None:
+            await asyncio.shield(stored)  # (a caller that goes away does not unqueue the write)
         return events
 
-    async def read(self, tenant_id: str, reader: Callable[[ContactCenter, float], Any]) -> Any:
-        """A consistent read of the live state, with the bus position it corresponds to."""
+    async def read(
+        self, tenant_id: str, reader: Callable[[ContactCenter, float], Any], *, published: bool = False
+    ) -> Any:
+        """A consistent read of the live state. ``published``: every event that made this state
+        is on the bus first, so the bus position read with it matches (a WebSocket snapshot)."""
         async with self.lock:
+            if published:
+                await self.written()
             return reader(self.center(tenant_id), self.clock.now())
+
+    async def written(self) -> None:
+        """Wait until the events of every command run so far are stored and published (e.g. a
+        worker that reads a call's record, queued by a dispatch hook)."""
+        if self.writer is not None:
+            await self.writer.flushed()
 
     async def tick(self) -> list[Event]:
         """Fire every timer due by the clock's now (the timer task calls this; tests may too)."""
@@ -93,7 +110,9 @@ class CenterService:
             events: list[Event] = []
             for center in self.centers.values():
                 events += center.advance(now)
-            await self._dispatch(events)
+            stored = await self._dispatch(events)
+        if stored is not None:
+            await asyncio.shield(stored)
         for tick_hook in self.tick_hooks:
             try:
                 await tick_hook()
@@ -101,17 +120,20 @@ class CenterService:
                 log.exception("tick_hook_failed")
         return events
 
-    async def _dispatch(self, events: Sequence[Event]) -> None:
+    async def _dispatch(self, events: Sequence[Event]) -> asyncio.Future[None] | None:
+        """Queue the events' write and publication, and carry them out; the future: stored."""
         if not events:
-            return
-        if self.recorder is not None:
-            await self.recorder.record(events)
-        self.bus.publish(events)
+            return None
+        stored = None
+        if self.writer is not None:
+            stored = self.writer.submit(events)
+        else:
+            self.bus.publish(events)
         for event in events:
             await self._switch(event)
             if isinstance(event, CallOffered) and self.offer_hooks:
                 call = self.centers[event.tenant_id].calls.get(event.call_id)
-                task = asyncio.create_task(self._after_offer(event, call))
+                task = asyncio.create_task(self._after_offer(event, call, stored))
                 self._pending.add(task)
                 task.add_done_callback(self._pending.discard)
         for dispatch_hook in self.dispatch_hooks:
@@ -119,8 +141,13 @@ class CenterService:
                 dispatch_hook(events)
             except Exception:  # a failing listener must not disturb the calls
                 log.exception("dispatch_hook_failed")
+        return stored
 
-    async def _after_offer(self, event: CallOffered, call: Call | None) -> None:
+    async def _after_offer(
+        self, event: CallOffered, call: Call | None, stored: asyncio.Future[None] | None
+    ) -> None:
+        if stored is not None:
+            await asyncio.wait([stored])  # the offer is on the bus before what follows it
         for hook in self.offer_hooks:
             try:
                 self.bus.publish(await hook(event, call))
@@ -129,6 +156,7 @@ class CenterService:
 
     async def settle(self) -> None:
         """Wait for the work started after offers (tests, and a clean shutdown)."""
+        await self.written()
         while self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
@@ -189,6 +217,8 @@ class CenterService:
 
     async def stop(self) -> None:
         await self.settle()
+        if self.writer is not None:
+            await self.writer.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

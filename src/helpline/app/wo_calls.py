@@ -169,6 +169,7 @@ class CallOrders:
         while True:
             job = await self.queue.get()
             try:
+                await self.centers.written()  # the call's record is stored before its order
                 await self.handle(job)
             except Exception:  # the call went on; the report of calls without an order shows it
                 log.exception("call_order_failed", call_id=job.call_id, kind=job.kind)

@@ -39,12 +39,28 @@ def as_datetime(at: float) -> datetime:
     return datetime.fromtimestamp(at, UTC)
 
 
+class _Records:
+    """The call records one transaction touches: each read once, new ones not read back."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.known: dict[str, CallRecord | None] = {}
+
+    async def get(self, tenant_id: str, call_id: str) -> CallRecord | None:
+        if call_id not in self.known:
+            self.known[call_id] = await self.session.get(CallRecord, call_id)
+        record = self.known[call_id]
+        return record if record is not None and record.tenant_id == tenant_id else None
+
+
 class SqlRecorder:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
 
     async def record(self, events: Sequence[Event]) -> None:
+        """One transaction for the lot (the center's writer hands over many commands' events)."""
         async with self.sessionmaker() as session, session.begin():
+            records = _Records(session)
             for event in events:
                 if isinstance(event, AgentStateChanged):
                     session.add(
@@ -61,17 +77,17 @@ class SqlRecorder:
                         )
                     )
                     if event.old_state == "wrap_up" and event.call_id:
-                        await self._wrapup(session, event)
+                        await self._wrapup(records, event)
                 elif isinstance(event, CallEvent):
-                    await self._call_event(session, event)
+                    await self._call_event(session, records, event)
 
-    async def _wrapup(self, session: AsyncSession, event: AgentStateChanged) -> None:
+    async def _wrapup(self, records: _Records, event: AgentStateChanged) -> None:
         """After-call work belongs to the call it followed (AHT = talk + hold + wrap-up)."""
-        record = await session.get(CallRecord, event.call_id)
-        if record is not None and record.tenant_id == event.tenant_id:
+        record = await records.get(event.tenant_id, event.call_id or "")
+        if record is not None:
             record.wrapup_seconds = (record.wrapup_seconds or 0.0) + event.duration
 
-    async def _call_event(self, session: AsyncSession, event: CallEvent) -> None:
+    async def _call_event(self, session: AsyncSession, records: _Records, event: CallEvent) -> None:
         data = event.as_dict()
         session.add(
             CallEventRow(
@@ -85,21 +101,20 @@ class SqlRecorder:
         )
         at = as_datetime(event.at)
         if isinstance(event, CallArrived):
-            session.add(
-                CallRecord(
-                    tenant_id=event.tenant_id,
-                    id=event.call_id,
-                    direction=event.direction,
-                    caller=event.caller,
-                    caller_key=caller_key(event.caller),
-                    callee=event.callee,
-                    arrived_at=at,
-                )
+            new = CallRecord(
+                tenant_id=event.tenant_id,
+                id=event.call_id,
+                direction=event.direction,
+                caller=event.caller,
+                caller_key=caller_key(event.caller),
+                callee=event.callee,
+                arrived_at=at,
             )
-            await session.flush()
+            session.add(new)
+            records.known[event.call_id] = new
             return
-        record = await session.get(CallRecord, event.call_id)
-        if record is None or record.tenant_id != event.tenant_id:
+        record = await records.get(event.tenant_id, event.call_id)
+        if record is None:
             return
         if isinstance(event, CallQueued):
             record.queue_id = event.queue_id

@@ -80,7 +80,7 @@ async def _send_snapshot(
     def read(center: ContactCenter, now: float) -> tuple[int, dict[str, Any]]:
         return centers.bus.last_seq(actor.tenant_id), center.snapshot(now)
 
-    seq, data = await centers.read(actor.tenant_id, read)
+    seq, data = await centers.read(actor.tenant_id, read, published=True)
     message: dict[str, Any] = {"type": "snapshot", "seq": seq, "data": _snapshot_for(data, actor)}
     if resync:
         message["resync"] = True  # the client fell behind: this replaces what it had

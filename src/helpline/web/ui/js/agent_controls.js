@@ -64,7 +64,7 @@ export function bindControls(desk) {
     desk.lastDialed = number;
     const result = await act("POST", "/calls/dial", { number });
     if (result) {
-      desk.model.ensureCall(result.call_id, { direction: "outbound", callee: number, state: "dialing",
+      desk.model.placedCall(result.call_id, { direction: "outbound", callee: number, state: "dialing",
         agent_id: desk.me, arrived_at: desk.model.now(), stub: false });
       $("dial-number").value = "";
       desk.render();
@@ -97,7 +97,7 @@ async function callColleague(desk, colleague) {
   const result = await act("POST", "/calls/dial", { to_agent_id: colleague.id });
   if (!result) return false;
   const me = desk.agent;
-  desk.model.ensureCall(result.call_id, { direction: "internal", caller: me?.extension || desk.me,
+  desk.model.placedCall(result.call_id, { direction: "internal", caller: me?.extension || desk.me,
     callee: colleague.extension || colleague.id, state: "offered", offered_to: [colleague.id],
     arrived_at: desk.model.now(), stub: false });
   desk.render();

@@ -118,6 +118,12 @@ export class LiveModel {
     return c;
   }
 
+  /** A call this desktop just placed, shown before its first event arrives; unless its
+   * events came first and it has ended already (declined at once): that one stays ended. */
+  placedCall(id, fields) {
+    return this.recent.has(id) ? null : this.ensureCall(id, fields);
+  }
+
   endCall(id, ev) {
     const c = this.calls.get(id);
     if (!c) return;
