@@ -85,6 +85,7 @@ LEADER_SHARE = 0.1  # a wallboard for every ten clients (900 agents + 100 leader
 # request holds a connection while it waits for the center's lock, and the lock's holder needs
 # one more to record its events, so at 15 the holder waits 30 s for a connection and fails.
 HTTP_CONCURRENCY = 6
+DATABASE_URL_ENV = "EVENTS_FANOUT_DATABASE_URL"  # how --database-url reaches the server process
 
 
 # -- the server, in its own process ------------------------------------------------------------
@@ -95,7 +96,8 @@ def server_env(workdir: Path, src: str | None = None) -> dict[str, str]:
     return {
         **os.environ,
         **({"PYTHONPATH": src} if src else {}),
-        "HELPLINE_DATABASE_URL": f"sqlite:///{workdir / 'helpline.db'}",
+        # ``--database-url`` (an empty database, e.g. PostgreSQL), else SQLite in the work directory
+        "HELPLINE_DATABASE_URL": os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{workdir / 'helpline.db'}",
         "HELPLINE_DATA_DIR": str(workdir),
         "HELPLINE_SECRET_KEY": SECRET,
         "HELPLINE_TELEPHONY": "sim",
@@ -487,6 +489,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
     ats: list[float] = []
     lags: list[float] = []
     fanout: list[float] = []  # from the bus's publication: the fan-out's own share
+    kinds: list[str] = []  # each event's type, for the slowest kinds
     received = [0] * len(spec["tokens"])
     snapshots = [0] * len(spec["tokens"])
 
@@ -508,6 +511,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
                         snapshots[index] += 1
                         continue
                     at = message["event"]["at"]
+                    kinds.append(message["event"]["type"])
                     ats.append(at)
                     lags.append(now - at)
                     fanout.append(now - message.get("published_at", at))
@@ -539,6 +543,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
         at=np.array(ats),
         lag=np.array(lags),
         fanout=np.array(fanout),
+        kind=np.array(kinds, dtype="U40"),
         received=np.array(received),
         snapshots=np.array(snapshots),
     )
@@ -584,7 +589,8 @@ class ClientProcesses:
     def results(self) -> dict[str, np.ndarray]:
         parts = [np.load(out) for out in self.outs]
         return {
-            k: np.concatenate([p[k] for p in parts]) for k in ("at", "lag", "fanout", "received", "snapshots")
+            k: np.concatenate([p[k] for p in parts])
+            for k in ("at", "lag", "fanout", "kind", "received", "snapshots")
         }
 
 
@@ -810,7 +816,17 @@ async def phase(
         "server_cpu_pct": round(100 * (cpu_end[0] - cpu_start[0]) / span, 1),
         "server_rss_mb": round(rss_peak, 1),
         "clients_cpu_pct": round(100 * (cpu_end[1] - cpu_start[1]) / span, 1),
+        "p99_ms_by_type": by_type(data["kind"][inside], lags),
     }
+
+
+def by_type(kinds: np.ndarray, lags: np.ndarray, top: int = 6) -> dict[str, float]:
+    """p99 latency of the slowest event types (where the tail comes from)."""
+    found = {
+        str(kind): round(float(np.percentile(lags[kinds == kind], 99)) * 1000, 1)
+        for kind in np.unique(kinds)
+    }
+    return dict(sorted(found.items(), key=lambda item: -item[1])[:top])
 
 
 def pick(people: Sequence[Person], n: int) -> list[Person]:
@@ -905,6 +921,9 @@ def report(result: dict[str, Any], console: Console) -> None:
     ):
         table.add_row(key, *(str(r[key]) for _, r in rows))
     console.print(table)
+    for name, figures in rows:
+        slowest = ", ".join(f"{kind} {ms}" for kind, ms in figures["p99_ms_by_type"].items())
+        console.print(f"{name}: p99 ms of the slowest event types: {slowest}")
     console.print(
         f"p99 ratio to baseline: {result['p99_ratio_to_baseline']}; aim p99 < 100 ms: "
         f"{'met' if result['aim_p99_under_100ms'] else 'missed'}; "
@@ -950,8 +969,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=True,
         help="clients ask for ?batch=1 (arrays of events), as the browser does",
     )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty database to run on (e.g. postgresql://postgres@127.0.0.1/bench); default SQLite",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
+    if args.database_url:
+        os.environ[DATABASE_URL_ENV] = args.database_url
     if args.serve:
         serve_main(args.port, args.sql_profile, args.deflate)
         return {}

@@ -7,6 +7,7 @@ register what it must do at start and stop with :meth:`Container.on_startup` /
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from helpline.adapters.attachments import AttachmentStore
 from helpline.adapters.bus.memory import MemoryBus
 from helpline.adapters.center_metrics import CenterCollector
-from helpline.adapters.db.engine import make_engine, make_sessionmaker
+from helpline.adapters.db.engine import make_engine, make_sessionmaker, make_sync_engine
 from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
@@ -122,6 +123,8 @@ class Container:
                 await hook()
         finally:
             await self.engine.dispose()
+            if isinstance(self.centers.recorder, SqlRecorder):
+                await asyncio.to_thread(self.centers.recorder.close)
 
     async def __aenter__(self) -> Container:
         return self
@@ -148,7 +151,8 @@ async def build_container(
     bus = MemoryBus()
     sip = build_sip(settings, sessionmaker) if settings.telephony == "sip" else None
     switch: SimSwitch | SipSwitch = sip.switch if sip is not None else SimSwitch()
-    centers = CenterService(clock, bus, switch, SqlRecorder(sessionmaker))
+    recorder = SqlRecorder(make_sync_engine(settings.database_url, foreign_keys=True))
+    centers = CenterService(clock, bus, switch, recorder)
     if sip is not None:
         sip.connect(centers)
     sla = SlaService(sessionmaker, clock, bus)

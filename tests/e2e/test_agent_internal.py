@@ -107,5 +107,6 @@ def test_agent_calls_a_colleague_internally_by_picker_and_by_extension(
     first.keyboard.type("8003")
     first.keyboard.press("Enter")
     expect(second.locator("#ring-title")).to_have_text("同事内呼")
+    expect(first.locator("#view-dialing")).to_be_visible()
     second.keyboard.press("Alt+J")  # declined: the caller is free again
     expect(first.locator("#view-dialing")).to_be_hidden()

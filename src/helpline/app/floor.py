@@ -124,6 +124,7 @@ class FloorService:
         self.bus = bus
         self.centers = centers
         self.active: dict[str, dict[str, tuple[int, BreakView]]] = {}  # tenant -> agent -> started break
+        self.version = 0  # moves on whenever the started breaks change (norm alerts look again)
 
     # ---- settings -------------------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class FloorService:
                 self._remember(row)
 
     def _remember(self, row: BreakRequest) -> None:
+        self.version += 1
         started = epoch(row.started_at) or 0.0
         self.active.setdefault(row.tenant_id, {})[row.agent_id] = (
             row.id,
@@ -297,6 +299,7 @@ class FloorService:
                     ended.append(break_dict(row, names))
         for agent_id in agent_ids:  # forgotten once stored, so a failed write is tried again
             active.pop(agent_id, None)
+        self.version += 1
         for data in ended:
             self._publish(tenant_id, data)
 

@@ -3,7 +3,10 @@ contact centers, and the SLA board's breaches of the 15-minute clocks become ale
 
 The service keeps no timer of its own: it is a deadline source and a tick hook of the
 :class:`CenterService` loop, which wakes when the next norm falls due and after every
-command. Each alert is stored (``norm_alerts``) and then published as a ``norm_alert``
+command. A look at the floor is a pass over every agent and call, so while the floor keeps
+changing it is taken at most every ``LOOK_INTERVAL`` of the clock, not after each of a busy
+floor's hundreds of commands a second; a norm is then late by that much at most.
+Each alert is stored (``norm_alerts``) and then published as a ``norm_alert``
 event; leaders list and acknowledge them. SLA events arrive on the bus (the SLA service
 publishes them); a listener per tenant turns a breach of the completion clock into
 ``order_not_completed`` and a breach of the callback clock into ``callback_due``.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +33,7 @@ from helpline.app.ports import EventBus
 from helpline.app.wo_store import as_datetime
 from helpline.domain.center import ContactCenter
 from helpline.domain.errors import NotFound
+from helpline.domain.events import Event
 from helpline.domain.norms import (
     CALLBACK_DUE,
     ORDER_NOT_COMPLETED,
@@ -46,6 +51,7 @@ log = structlog.get_logger("helpline.norms")
 # kind, agent, call, order, detail
 Raised = tuple[str, str | None, str | None, str | None, dict[str, Any]]
 SLA_ALERTS = {"completion": ORDER_NOT_COMPLETED, "callback": CALLBACK_DUE}
+LOOK_INTERVAL = 0.25  # seconds of the clock between two looks at a changing floor
 
 
 def floor_snapshot(center: ContactCenter, floor: FloorService) -> FloorSnapshot:
@@ -91,6 +97,10 @@ class NormAlertService:
         self._listeners: dict[str, asyncio.Task[None]] = {}
         self.live = False
         self._lock = asyncio.Lock()
+        self._due: float | None = None  # the earliest norm due, as of the last look
+        self._changed = True  # the floor changed since the last look
+        self._looked_at = float("-inf")
+        self._breaks_seen = -1  # the floor service's version of the breaks at the last look
 
     def watch(self, tenant_id: str) -> NormWatch:
         watch = self.watches.get(tenant_id)
@@ -109,15 +119,18 @@ class NormAlertService:
                 self._listen(tenant_id)
         self.live = True
         self.centers.deadline_sources.append(self.next_due)
-        self.centers.tick_hooks.append(self.check)
+        self.centers.tick_hooks.append(self._on_tick)
+        self.centers.dispatch_hooks.append(self._on_events)
         self.centers.wake()
 
     async def stop(self) -> None:
         self.live = False
         if self.next_due in self.centers.deadline_sources:
             self.centers.deadline_sources.remove(self.next_due)
-        if self.check in self.centers.tick_hooks:
-            self.centers.tick_hooks.remove(self.check)
+        if self._on_tick in self.centers.tick_hooks:
+            self.centers.tick_hooks.remove(self._on_tick)
+        if self._on_events in self.centers.dispatch_hooks:
+            self.centers.dispatch_hooks.remove(self._on_events)
         for task in self._listeners.values():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -126,18 +139,31 @@ class NormAlertService:
 
     def set_policy(self, tenant_id: str, policy: NormPolicy) -> None:
         self.watch(tenant_id).policy = policy
+        self._changed = True
         self.centers.wake()  # the next deadline may be sooner now
 
     # ---- the floor rules ------------------------------------------------------------------------
 
+    def _on_events(self, events: Sequence[Event]) -> None:
+        """A dispatch hook: the floor changed (inside the center's lock: just note it)."""
+        self._changed = True
+
+    def _stale(self) -> bool:
+        return self._changed or self.floor.version != self._breaks_seen
+
     def next_due(self) -> float | None:
-        """The earliest norm that will fall due, if nothing changes (the timer loop's question)."""
-        dues = [
-            d
-            for tenant_id, center in self.centers.centers.items()
-            if (d := self.watch(tenant_id).next_due(floor_snapshot(center, self.floor))) is not None
-        ]
-        return min(dues) if dues else None
+        """When the floor is next looked at (the timer loop's question): the earliest norm due
+        as of the last look, or sooner, when the floor has changed since, the next look."""
+        if self._stale():
+            soon = self._looked_at + LOOK_INTERVAL
+            return soon if self._due is None else min(self._due, soon)
+        return self._due
+
+    async def _on_tick(self) -> None:
+        now = self.clock.now()
+        due = self._due is not None and now >= self._due
+        if due or (self._stale() and now >= self._looked_at + LOOK_INTERVAL):
+            await self.check(now)
 
     async def check(self, now: float | None = None) -> list[dict[str, Any]]:
         """Raise what fell due by ``now`` (default: the clock's now); tests pass a time."""
@@ -146,23 +172,29 @@ class NormAlertService:
 
     async def _check(self, now: float | None) -> list[dict[str, Any]]:
         at = self.clock.now() if now is None else now
+        self._changed, self._breaks_seen, self._looked_at = False, self.floor.version, at
         raised: list[dict[str, Any]] = []
+        dues: list[float] = []
         for tenant_id in list(self.centers.centers):
             if self.live:
                 self._listen(tenant_id)
 
             def read(
                 center: ContactCenter, _now: float, tenant_id: str = tenant_id
-            ) -> tuple[list[Occurrence], list[str]]:
+            ) -> tuple[list[Occurrence], list[str], float | None]:
                 back = self.floor.back_from_break(tenant_id, center)
-                return self.watch(tenant_id).check(floor_snapshot(center, self.floor), at), back
+                snapshot, watch = floor_snapshot(center, self.floor), self.watch(tenant_id)
+                return watch.check(snapshot, at), back, watch.next_due(snapshot)
 
-            due, back = await self.centers.read(tenant_id, read)
+            due, back, next_due = await self.centers.read(tenant_id, read)
+            if next_due is not None:
+                dues.append(next_due)
             if back:
                 await self.floor.end_breaks(tenant_id, back, at)
             raised += await self._raise(
                 tenant_id, [(o.kind, o.agent_id, o.call_id, None, o.detail) for o in due], at
             )
+        self._due = min(dues) if dues else None
         return raised
 
     async def _raise(self, tenant_id: str, alerts: list[Raised], now: float) -> list[dict[str, Any]]:

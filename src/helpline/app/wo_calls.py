@@ -3,9 +3,10 @@ the caller's orders.
 
 :meth:`CallOrders.on_events` is a dispatch hook of :class:`CenterService`: it runs inside the
 center's lock, right after the call events were recorded and published, reads what it needs
-from the live call, and only queues a job. One worker task runs the jobs in order, so an
-order made for an answered call exists before its hang-up is noted on it, and the center
-never waits for the database of work orders:
+from the live call, and only queues a job. ``WORKERS`` tasks run the jobs, each call's on
+one of them by its id and in order, so an order made for an answered call exists before its
+hang-up is noted on it; the center never waits for the database of work orders, and a busy
+floor's calls are worked on side by side (a job mostly waits for the database):
 
 - answered (or an outbound call connected): a draft linked to the call, owned by the agent
   (首问负责), with the customer when exactly one matches the number;
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,7 @@ from helpline.domain.events import CallAbandoned, CallAnswered, CallEnded, CallE
 from helpline.domain.workorder import SYSTEM_ACTOR, Actor, Channel, Role, WorkOrder, WorkOrderState
 
 log = structlog.get_logger("helpline.workorders")
+WORKERS = 4  # jobs worked on at once (each call's jobs by the same worker, in order)
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,8 @@ class CallOrders:
         self.sessionmaker = sessionmaker
         self.service = service
         self.centers = centers
-        self.queue: asyncio.Queue[CallJob] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self.queues: list[asyncio.Queue[CallJob]] = [asyncio.Queue() for _ in range(WORKERS)]
+        self._tasks: list[asyncio.Task[None]] = []
 
     # ---- the hook (inside the center's lock: no I/O) -----------------------------------------------
 
@@ -76,7 +79,7 @@ class CallOrders:
         for event in events:
             job = self._job(event)
             if job is not None:
-                self.queue.put_nowait(job)
+                self.queues[zlib.crc32(job.call_id.encode()) % WORKERS].put_nowait(job)
 
     def _job(self, event: Event) -> CallJob | None:
         if not isinstance(event, CallAnswered | CallEnded | CallAbandoned | CallExitedQueue):
@@ -165,33 +168,37 @@ class CallOrders:
         draft = order.state is WorkOrderState.DRAFT
         await self.service.finish(session, [stored], [event], sla_events=[event] if draft else [])
 
-    async def _worker(self) -> None:
+    async def _worker(self, queue: asyncio.Queue[CallJob]) -> None:
         while True:
-            job = await self.queue.get()
+            job = await queue.get()
             try:
                 await self.centers.written()  # the call's record is stored before its order
                 await self.handle(job)
             except Exception:  # the call went on; the report of calls without an order shows it
                 log.exception("call_order_failed", call_id=job.call_id, kind=job.kind)
             finally:
-                self.queue.task_done()
+                queue.task_done()
 
     async def settle(self) -> None:
         """Wait until every queued call has its order (tests; a clean shutdown)."""
-        await self.queue.join()
+        for queue in self.queues:
+            await queue.join()
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._worker(), name="call-orders")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._worker(queue), name=f"call-orders-{n}")
+                for n, queue in enumerate(self.queues)
+            ]
 
     async def stop(self) -> None:
-        if self._task is not None:
+        if self._tasks:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.settle(), 5.0)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks = []
 
 
 async def screen_pop_section(session: AsyncSession, tenant_id: str, pop: dict[str, Any]) -> None:

@@ -83,7 +83,7 @@ class CallRecord(TenantScoped, Base):
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_tenant_arrived", "tenant_id", "arrived_at"),
-        Index("ix_calls_tenant_caller_key", "tenant_id", "caller_key"),
+        Index("ix_calls_tenant_caller_arrived", "tenant_id", "caller_key", "arrived_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

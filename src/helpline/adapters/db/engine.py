@@ -79,13 +79,16 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
-def make_sync_engine(database_url: str) -> Engine:
-    """A sync engine for migrations. Foreign keys stay off on SQLite: batch mode copies tables
-    and would trip over them (Alembic's own advice)."""
+def make_sync_engine(database_url: str, *, foreign_keys: bool = False) -> Engine:
+    """A sync engine for migrations (and the event recorder's thread). Foreign keys stay off on
+    SQLite for migrations: batch mode copies tables and would trip over them (Alembic's own
+    advice); the recorder asks for them on, as the app has them."""
     ensure_sqlite_dir(database_url)
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(sync_url(database_url), pool_pre_ping=foreign_keys)
     if is_sqlite(database_url):
-        event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, foreign_keys=False))
+        event.listen(
+            engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, foreign_keys=foreign_keys)
+        )
     return engine
 
 

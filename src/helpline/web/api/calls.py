@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
-from helpline.adapters.db.acd_tables import CallEventRow, CallRecord
+from helpline.adapters.db.acd_tables import AgentStateLog, CallEventRow, CallRecord
 from helpline.domain.call import Call
 from helpline.domain.center import ContactCenter
 from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound
@@ -63,7 +63,18 @@ async def call_record(call_id: str, actor: Agent, session: SessionDep) -> dict[s
     )
     events = [{"type": r.type, "at": r.at.isoformat(), "agent_id": r.agent_id, **r.data} for r in rows.all()]
     if not actor.at_least("leader") and actor.user_id not in {e.get("agent_id") for e in events}:
-        raise NotFound("call_not_found", f"no call {call_id}", call_id=call_id)
+        # the agent who placed an internal call is named by their own state log, not the call's
+        took_part = await session.scalar(
+            select(AgentStateLog.id)
+            .where(
+                AgentStateLog.tenant_id == actor.tenant_id,
+                AgentStateLog.agent_id == actor.user_id,
+                AgentStateLog.call_id == call_id,
+            )
+            .limit(1)
+        )
+        if took_part is None:
+            raise NotFound("call_not_found", f"no call {call_id}", call_id=call_id)
     fields = (
         "id",
         "direction",

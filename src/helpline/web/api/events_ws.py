@@ -9,7 +9,10 @@ has it. Agents see their own agent and calls; leaders and up see the whole tenan
 Cheap for a thousand clients: the bus serialises each event once and hands it only to the
 connections that see it (:func:`recipients`); each connection sends what has piled up since
 it last woke. With ``?batch=1`` that pile goes out as one frame, a JSON array of the usual
-event messages (a wallboard under load then gets tens of frames a second, not hundreds). A
+event messages, and such a connection sends at most one frame every ``FRAME_INTERVAL`` (what
+comes meanwhile waits for the next frame): a wallboard under load then gets 25 frames a
+second, not hundreds, and a busy floor's events do not wake every leader's connection one by
+one; an event after a quiet spell still goes out at once. A
 client too slow to keep up (its queue on the bus full) is not buffered without end: it gets a
 fresh snapshot marked ``"resync": true`` and the events after it.
 """
@@ -35,6 +38,7 @@ _ORDER_PEOPLE = ("owner_id", "assignee_id")
 # what a send raises once the client has gone (Starlette, or uvicorn's closed transport)
 _GONE = (WebSocketDisconnect, RuntimeError, OSError)
 QUEUE_SIZE = 2_000  # events a client may be behind before it is resynced (a few seconds at full load)
+FRAME_INTERVAL = 0.04  # seconds between two frames of a batched connection, at least
 
 
 def recipients(event: dict[str, Any]) -> Collection[str] | None:
@@ -155,6 +159,8 @@ async def _pump(
                 if leader or visible(item.event, actor):
                     texts.append(item.text)
             await _send(websocket, texts, batched)
+            if batched and texts:
+                await asyncio.sleep(FRAME_INTERVAL)
 
 
 async def _drain(websocket: WebSocket) -> None:

@@ -5,6 +5,7 @@
 import { blankCall, callFromSnapshot, HANDLERS } from "./fold.js";
 
 const RECENT_LIMIT = 50;
+const SEEN_LIMIT = 500;
 
 export class LiveModel {
   /** @param {{self?: string}} opts self: the agent's own id, for the agent's filtered view */
@@ -14,6 +15,7 @@ export class LiveModel {
     this.calls = new Map();
     this.queues = new Map(); // id -> config merged with the snapshot's status
     this.recent = new Map(); // ended calls, newest last: the desktop's history and wrap-up
+    this.seen = new Set(); // calls events have named lately, oldest first (see placedCall)
     this.offsetMs = 0; // server clock minus browser clock
     this.segmentStart = new Map(); // agent id -> when their talk began (today's talk time)
     this.listeners = new Set();
@@ -97,6 +99,10 @@ export class LiveModel {
   apply(ev) {
     const handler = HANDLERS[ev.type];
     if (handler) handler(this, ev);
+    if (ev.call_id) {
+      this.seen.add(ev.call_id);
+      if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value);
+    }
     if (this.self && ev.call_id) this.prune(ev.call_id);
     this.emit("event", ev);
   }
@@ -119,9 +125,12 @@ export class LiveModel {
   }
 
   /** A call this desktop just placed, shown before its first event arrives; unless its
-   * events came first and it has ended already (declined at once): that one stays ended. */
+   * events came first and it is over already (declined at once): it ended, or my agent was
+   * named on it and has moved on. */
   placedCall(id, fields) {
-    return this.recent.has(id) ? null : this.ensureCall(id, fields);
+    const me = this.self && this.agents.get(this.self);
+    const over = this.seen.has(id) && !this.calls.has(id) && me && me.call_id !== id;
+    return this.recent.has(id) || over ? null : this.ensureCall(id, fields);
   }
 
   endCall(id, ev) {
