@@ -42,6 +42,9 @@ on the event loop ``helpline serve`` gets (uvloop). The HTTP driver keeps 6 requ
 (``--no-batch``: one frame per event, as older clients did).
 ``--server-src DIR``: run the server from another copy of ``src/`` (e.g. the previous version,
 for a before/after in the same conditions). ``--sql-profile``: the server logs its SQL by time.
+``--database-url URL``: run on that (empty) database instead, e.g. PostgreSQL. The result also
+gives the p99 of the slowest event types (``p99_ms_by_type``: where the tail comes from), and
+the server log's error lines are printed after the run.
 
 Run: ``.venv/bin/python benchmarks/events_fanout.py [--clients 1000 --calls-per-second 50
 --seconds 30 --client-procs 2 --driver sim|http --json]``. With ``--json`` the last line printed is one JSON
@@ -867,6 +870,14 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             raise
         finally:
             server.stop()
+            errors = [
+                line
+                for line in (workdir / "server.log").read_text(errors="replace").splitlines()
+                if "error" in line.lower() or "exception" in line.lower()
+            ]
+            if errors:  # what went wrong in the server during the run, if anything did
+                console.print(f"[yellow]server log: {len(errors)} error lines, the first ones:[/yellow]")
+                console.print("\n".join(errors[:10]), markup=False, highlight=False)
             if args.sql_profile:  # the server wrote it to its log, which goes with the directory
                 log = (workdir / "server.log").read_text(errors="replace")
                 console.print(log[log.find("SQL by total time") :], markup=False, highlight=False)
