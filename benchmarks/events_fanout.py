@@ -281,6 +281,8 @@ def serve_main(port: int, profile_sql: bool, deflate: bool = False) -> None:
     from helpline.web.app import create_app
 
     spent = sql_profile() if profile_sql else None
+    if os.environ.get("SWITCHINTERVAL"):
+        sys.setswitchinterval(float(os.environ["SWITCHINTERVAL"]))
     app = create_app()
     add_simulator_routes(app)
 
@@ -870,6 +872,8 @@ async def bench(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             raise
         finally:
             server.stop()
+            if args.keep_log:  # the work directory goes: a copy of the server's log stays
+                Path(args.keep_log).write_text((workdir / "server.log").read_text(errors="replace"))
             errors = [
                 line
                 for line in (workdir / "server.log").read_text(errors="replace").splitlines()
@@ -986,6 +990,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="an empty database to run on (e.g. postgresql://postgres@127.0.0.1/bench); default SQLite",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    parser.add_argument("--keep-log", default=None, help="copy the server's log to this file")
     args = parser.parse_args(argv)
     if args.database_url:
         os.environ[DATABASE_URL_ENV] = args.database_url

@@ -5,8 +5,10 @@ the caller's orders.
 center's lock, right after the call events were recorded and published, reads what it needs
 from the live call, and only queues a job. ``WORKERS`` tasks run the jobs, each call's on
 one of them by its id and in order, so an order made for an answered call exists before its
-hang-up is noted on it; the center never waits for the database of work orders, and a busy
-floor's calls are worked on side by side (a job mostly waits for the database):
+hang-up is noted on it; the center never waits for the database of work orders. A worker
+takes every job queued so far and does them in rounds, one transaction each, reading first
+and writing last: on a busy floor the statements (and, on SQLite, the time the one write
+lock is held) grow with the rounds, not with the calls:
 
 - answered (or an outbound call connected): a draft linked to the call, owned by the agent
   (首问负责), with the customer when exactly one matches the number;
@@ -29,18 +31,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.tables import User
 from helpline.app import customers, wo_config, wo_queries, wo_store
 from helpline.app.center_service import CenterService
 from helpline.app.workorders import ROLE_OF, WorkOrderService
+from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.call import Call, Direction
 from helpline.domain.events import CallAbandoned, CallAnswered, CallEnded, CallEvent, CallExitedQueue, Event
+from helpline.domain.numbering import day_key
+from helpline.domain.wo_content import ContentRules
 from helpline.domain.workorder import SYSTEM_ACTOR, Actor, Channel, Role, WorkOrder, WorkOrderState
 
 log = structlog.get_logger("helpline.workorders")
-WORKERS = 4  # jobs worked on at once (each call's jobs by the same worker, in order)
+WORKERS = 2  # rounds worked on at once (each call's jobs by the same worker, in order)
+MAX_ROUND = 50  # calls whose jobs a worker takes at once (a burst is worked on in a few rounds)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,60 @@ class CallJob:
     at: float
     number: str
     agent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A call's new order, all read: it only needs its number."""
+
+    job: CallJob
+    actor: Actor
+    channel: Channel
+    call_ended_at: float | None
+    prefix: str
+    customer: dict[str, Any] | None
+    rules: ContentRules | None
+
+    def open(self, number: str) -> tuple[WorkOrder, list[Event]]:
+        job = self.job
+        order, created = WorkOrder.open(
+            str(uuid.uuid4()),
+            job.tenant_id,
+            number,
+            self.actor,
+            job.at,
+            channel=self.channel,
+            call_id=job.call_id,
+            caller_number=job.number or None,
+            call_ended_at=self.call_ended_at,
+        )
+        events: list[Event] = [created]
+        if self.customer is not None and self.rules is not None:
+            edited = order.edit(self.actor, job.at, self.customer, self.rules)
+            events += [edited] if edited is not None else []
+        return order, events
+
+
+def _by_counter(drafts: Sequence[_Draft]) -> dict[tuple[str, str, str], list[_Draft]]:
+    """Drafts by the counter their numbers come from: tenant, local day and prefix."""
+    groups: dict[tuple[str, str, str], list[_Draft]] = {}
+    for draft in drafts:
+        key = (draft.job.tenant_id, day_key(draft.job.at, CHINA_TZ), draft.prefix)
+        groups.setdefault(key, []).append(draft)
+    return groups
+
+
+def _rounds(jobs: Sequence[CallJob]) -> list[list[CallJob]]:
+    """Jobs in order, cut where a call comes again (its next job sees its first one's order)."""
+    rounds: list[list[CallJob]] = [[]]
+    calls: set[str] = set()
+    for job in jobs:
+        if job.call_id in calls:
+            rounds.append([])
+            calls = set()
+        rounds[-1].append(job)
+        calls.add(job.call_id)
+    return rounds
 
 
 class CallOrders:
@@ -103,22 +164,76 @@ class CallOrders:
     # ---- the worker ---------------------------------------------------------------------------------
 
     async def handle(self, job: CallJob) -> None:
-        async with self.sessionmaker() as session:
-            existing = await wo_store.order_for_call(session, job.tenant_id, job.call_id)
-            if job.kind == "ended":
-                if existing is not None:
-                    await self._ended(session, job, existing)
-            elif existing is None:  # a transferred call keeps the order of its first contact
-                await self._open(session, job)
+        await self.handle_round([job])
 
-    async def _open(self, session: AsyncSession, job: CallJob) -> None:
-        """Everything is read before the first write (the order's number), so the write
-        transaction is short: on SQLite it holds the one write lock, which the call recorder,
-        inside the center's lock, waits for."""
+    async def handle_round(self, jobs: Sequence[CallJob]) -> None:
+        """The orders of several calls (each call at most once) in one transaction: everything
+        is read first, then written in one go, so the write lock (SQLite has one for the whole
+        database, which the call recorder needs too) is held for a few statements per round,
+        not a few per call."""
+        async with self.sessionmaker() as session:
+            drafts, ended = await self._read(session, jobs)
+            stored: list[wo_store.Stored] = []
+            events: list[Event] = []
+            clock_events: list[Event] = []
+            for (tenant_id, _day, prefix), group in _by_counter(drafts).items():
+                at = group[0].job.at
+                numbers = await wo_store.issue_numbers(session, tenant_id, at, len(group), prefix)
+                opened = [draft.open(number) for draft, number in zip(group, numbers, strict=True)]
+                stored += await wo_store.add_many(session, [order for order, _ in opened], call_links=True)
+                for _, made in opened:
+                    events += made
+                    clock_events += made
+            for job, item in ended:
+                order = item.order
+                if order.call_ended_at is not None or not order.can("call_ended"):
+                    continue
+                event = order.note_call_ended(job.at)
+                stored.append(item)
+                events.append(event)
+                # An order submitted while the caller was still on the line has met its 15
+                # minutes already; the domain would start the completion clock anyway (reported
+                # upstream), so only a draft's hang-up goes to the clocks.
+                if order.state is WorkOrderState.DRAFT:
+                    clock_events.append(event)
+            if stored:
+                await self.service.finish(session, stored, events, sla_events=clock_events)
+
+    async def _read(
+        self, session: AsyncSession, jobs: Sequence[CallJob]
+    ) -> tuple[list[_Draft], list[tuple[CallJob, wo_store.Stored]]]:
+        """The new orders to open, and the calls' orders to note a hang-up on."""
+        existing: dict[str, str] = {}
+        for tenant_id in {job.tenant_id for job in jobs}:
+            ids = [job.call_id for job in jobs if job.tenant_id == tenant_id]
+            existing |= await wo_store.orders_for_calls(session, tenant_id, ids)
+        agents = {job.agent_id for job in jobs if job.agent_id}
+        if agents:  # one query; ``session.get`` then finds them in the session
+            (await session.scalars(select(User).where(User.id.in_(agents)))).all()
+        drafts: list[_Draft] = []
+        ended: list[tuple[CallJob, wo_store.Stored]] = []
+        hung_up = [job for job in jobs if job.kind == "ended" and job.call_id in existing]
+        loaded: dict[str, wo_store.Stored] = {}
+        for tenant_id in {job.tenant_id for job in hung_up}:
+            ids = [existing[job.call_id] for job in hung_up if job.tenant_id == tenant_id]
+            loaded |= await wo_store.load_many(session, tenant_id, ids, lock=True)
+        for job in jobs:
+            order_id = existing.get(job.call_id)
+            if job.kind == "ended":
+                stored = loaded.get(order_id or "")
+                if stored is not None and stored.order.call_id == job.call_id:
+                    ended.append((job, stored))
+            elif order_id is None:  # a transferred call keeps the order of its first contact
+                draft = await self._draft(session, job)
+                drafts += [draft] if draft is not None else []
+        return drafts, ended
+
+    async def _draft(self, session: AsyncSession, job: CallJob) -> _Draft | None:
+        """What a new order for the call needs from the database (read before any write)."""
         settings = await wo_config.settings_of(session, job.tenant_id)
         if job.kind == "missed":
             if not settings.get("missed_call_orders", True):
-                return
+                return None
             actor, channel, ended = SYSTEM_ACTOR, Channel.MISSED_CALL, job.at
         else:
             user = await session.get(User, job.agent_id or "")
@@ -134,50 +249,31 @@ class CallOrders:
             if len(exact) == 1:  # several people share the line: the agent asks and picks
                 rules = await wo_config.content_rules(session, job.tenant_id)
                 customer = exact[0].customer
-        number = await wo_store.issue_number(
-            session, job.tenant_id, job.at, settings.get("number_prefix", "")
-        )
-        order, created = WorkOrder.open(
-            str(uuid.uuid4()),
-            job.tenant_id,
-            number,
-            actor,
-            job.at,
-            channel=channel,
-            call_id=job.call_id,
-            caller_number=job.number or None,
-            call_ended_at=ended,
-        )
-        events: list[Event] = [created]
-        if customer is not None and rules is not None:
-            found = {"customer_id": customer.id, "caller_name": customer.name}
-            edited = order.edit(actor, job.at, found, rules)
-            events += [edited] if edited is not None else []
-        stored = await wo_store.add(session, order, new_call_link=True)
-        await self.service.finish(session, [stored], events)
-
-    async def _ended(self, session: AsyncSession, job: CallJob, order_id: str) -> None:
-        stored = await wo_store.load(session, job.tenant_id, order_id, lock=True)
-        order = stored.order
-        if order.call_id != job.call_id or order.call_ended_at is not None or not order.can("call_ended"):
-            return
-        event = order.note_call_ended(job.at)
-        # An order submitted while the caller was still on the line has met its 15 minutes
-        # already; the domain would start the completion clock anyway (reported upstream), so
-        # only a draft's hang-up goes to the clocks.
-        draft = order.state is WorkOrderState.DRAFT
-        await self.service.finish(session, [stored], [event], sla_events=[event] if draft else [])
+        found = {"customer_id": customer.id, "caller_name": customer.name} if customer is not None else None
+        return _Draft(job, actor, channel, ended, str(settings.get("number_prefix", "")), found, rules)
 
     async def _worker(self, queue: asyncio.Queue[CallJob]) -> None:
         while True:
-            job = await queue.get()
+            jobs = [await queue.get()]
+            while len(jobs) < MAX_ROUND and not queue.empty():
+                jobs.append(queue.get_nowait())
             try:
-                await self.centers.written()  # the call's record is stored before its order
-                await self.handle(job)
-            except Exception:  # the call went on; the report of calls without an order shows it
-                log.exception("call_order_failed", call_id=job.call_id, kind=job.kind)
+                await self.centers.written()  # the calls' records are stored before their orders
+                for round_ in _rounds(jobs):
+                    await self._round(round_)
             finally:
-                queue.task_done()
+                for _ in jobs:
+                    queue.task_done()
+
+    async def _round(self, jobs: Sequence[CallJob]) -> None:
+        try:
+            await self.handle_round(jobs)
+        except Exception:
+            if len(jobs) == 1:  # the call went on; the report of calls without an order shows it
+                log.exception("call_order_failed", call_id=jobs[0].call_id, kind=jobs[0].kind)
+                return
+            for job in jobs:  # one bad call must not lose the others' orders
+                await self._round([job])
 
     async def settle(self) -> None:
         """Wait until every queued call has its order (tests; a clean shutdown)."""

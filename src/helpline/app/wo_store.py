@@ -98,21 +98,27 @@ class Stored:
 
 
 async def issue_number(session: AsyncSession, tenant_id: str, now: float, prefix: str = "") -> str:
-    """The next number of the tenant's local day, counted in one atomic upsert: the row stays
-    locked until the order is committed, so two orders never get the same number."""
+    return (await issue_numbers(session, tenant_id, now, 1, prefix))[0]
+
+
+async def issue_numbers(
+    session: AsyncSession, tenant_id: str, now: float, count: int, prefix: str = ""
+) -> list[str]:
+    """The next ``count`` numbers of the tenant's local day, counted in one atomic upsert: the
+    row stays locked until the orders are committed, so two orders never get the same number."""
     day = day_key(now, CHINA_TZ)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
         insert(OrderCounter)
-        .values(tenant_id=tenant_id, day=day, last_seq=1)
+        .values(tenant_id=tenant_id, day=day, last_seq=count)
         .on_conflict_do_update(
-            index_elements=["tenant_id", "day"], set_={"last_seq": OrderCounter.last_seq + 1}
+            index_elements=["tenant_id", "day"], set_={"last_seq": OrderCounter.last_seq + count}
         )
         .returning(OrderCounter.last_seq)
     )
-    seq = int((await session.execute(stmt)).scalar_one())
-    return format_order_number(day, seq, prefix=prefix)
+    last = int((await session.execute(stmt)).scalar_one())
+    return [format_order_number(day, seq, prefix=prefix) for seq in range(last - count + 1, last + 1)]
 
 
 # ---- rows <-> domain ------------------------------------------------------------------------------
@@ -251,10 +257,15 @@ def to_domain(
 # ---- loading and saving ---------------------------------------------------------------------------
 
 
-async def _children(session: AsyncSession, model: Any, order_id: str, order_by: Any) -> list[Any]:
-    return list(
-        (await session.scalars(select(model).where(model.order_id == order_id).order_by(order_by))).all()
-    )
+async def _children(
+    session: AsyncSession, model: Any, order_ids: Sequence[str], order_by: Any
+) -> dict[str, list[Any]]:
+    """The rows of ``model`` of these orders, by order, in ``order_by`` order."""
+    found: dict[str, list[Any]] = {order_id: [] for order_id in order_ids}
+    rows = await session.scalars(select(model).where(model.order_id.in_(list(order_ids))).order_by(order_by))
+    for row in rows.all():
+        found[row.order_id].append(row)
+    return found
 
 
 async def find_row(session: AsyncSession, tenant_id: str, ref: str, *, lock: bool = False) -> WorkOrderRow:
@@ -271,13 +282,37 @@ async def find_row(session: AsyncSession, tenant_id: str, ref: str, *, lock: boo
 
 async def load(session: AsyncSession, tenant_id: str, ref: str, *, lock: bool = False) -> Stored:
     row = await find_row(session, tenant_id, ref, lock=lock)
-    timeline = await _children(session, WorkOrderTimelineRow, row.id, WorkOrderTimelineRow.seq)
-    comments = await _children(session, WorkOrderCommentRow, row.id, WorkOrderCommentRow.seq)
-    attachments = await _children(session, WorkOrderAttachmentRow, row.id, WorkOrderAttachmentRow.at)
-    order = to_domain(row, timeline, comments, attachments)
-    return Stored(
-        row, order, len(timeline), len(comments), {a.id for a in attachments}, dict(row.custom or {})
+    return (await _with_children(session, [row]))[0]
+
+
+async def load_many(
+    session: AsyncSession, tenant_id: str, order_ids: Sequence[str], *, lock: bool = False
+) -> dict[str, Stored]:
+    """:func:`load` of many orders by id, in four queries; ids not found are left out."""
+    if not order_ids:
+        return {}
+    stmt = select(WorkOrderRow).where(
+        WorkOrderRow.tenant_id == tenant_id, WorkOrderRow.id.in_(list(order_ids))
     )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    rows = list((await session.scalars(stmt)).all())
+    return {item.order.id: item for item in await _with_children(session, rows)}
+
+
+async def _with_children(session: AsyncSession, rows: Sequence[WorkOrderRow]) -> list[Stored]:
+    ids = [row.id for row in rows]
+    timelines = await _children(session, WorkOrderTimelineRow, ids, WorkOrderTimelineRow.seq)
+    comments = await _children(session, WorkOrderCommentRow, ids, WorkOrderCommentRow.seq)
+    attachments = await _children(session, WorkOrderAttachmentRow, ids, WorkOrderAttachmentRow.at)
+    out = []
+    for row in rows:
+        timeline, said, files = timelines[row.id], comments[row.id], attachments[row.id]
+        order = to_domain(row, timeline, said, files)
+        out.append(
+            Stored(row, order, len(timeline), len(said), {a.id for a in files}, dict(row.custom or {}))
+        )
+    return out
 
 
 async def link_call(session: AsyncSession, tenant_id: str, order_id: str, call_id: str, at: float) -> None:
@@ -296,17 +331,24 @@ async def link_call(session: AsyncSession, tenant_id: str, order_id: str, call_i
 
 async def order_for_call(session: AsyncSession, tenant_id: str, call_id: str) -> str | None:
     """The order a call made (the first, if a call was linked to several)."""
-    found = await session.scalar(
-        select(WorkOrderCall.order_id)
-        .where(WorkOrderCall.tenant_id == tenant_id, WorkOrderCall.call_id == call_id)
-        .order_by(WorkOrderCall.id)
-        .limit(1)
+    return (await orders_for_calls(session, tenant_id, [call_id])).get(call_id)
+
+
+async def orders_for_calls(session: AsyncSession, tenant_id: str, call_ids: Sequence[str]) -> dict[str, str]:
+    """:func:`order_for_call` of many calls in one query: call id -> order id, if it has one."""
+    if not call_ids:
+        return {}
+    rows = await session.execute(
+        select(WorkOrderCall.call_id, WorkOrderCall.order_id)
+        .where(WorkOrderCall.tenant_id == tenant_id, WorkOrderCall.call_id.in_(list(set(call_ids))))
+        .order_by(WorkOrderCall.id.desc())
     )
-    return str(found) if found is not None else None
+    return {str(call_id): str(order_id) for call_id, order_id in rows}  # the first link wins
 
 
-async def save(session: AsyncSession, stored: Stored) -> None:
-    """Write what the domain changed: the row, and the entries it appended."""
+async def save(session: AsyncSession, stored: Stored, *, flush: bool = True) -> None:
+    """Write what the domain changed: the row, and the entries it appended. ``flush=False``:
+    only staged, for the session's next flush (many orders written in one go)."""
     row, order, tenant = stored.row, stored.order, stored.order.tenant_id
     write_values(row, order.values)
     write_flow(row, order)
@@ -361,7 +403,8 @@ async def save(session: AsyncSession, stored: Stored) -> None:
                 session.add(
                     WorkOrderFieldRow(tenant_id=tenant, order_id=order.id, key=key, value=field_text(value))
                 )
-    await session.flush()
+    if flush:
+        await session.flush()
     stored.timeline, stored.comments = len(order.timeline), len(order.comments)
     stored.attachments = {a.id for a in order.attachments}
     stored.custom = dict(row.custom)
@@ -373,22 +416,41 @@ async def add(
     """Stage a new order (from :meth:`WorkOrder.open`) with its first timeline entry.
     ``new_call_link``: the caller knows the call has no order yet, so the link is added
     without looking for it first (one statement less per call)."""
-    row = new_row(order, parent_id)
-    session.add(row)
-    await session.flush()
-    stored = Stored(row, order)
-    await save(session, stored)
-    if order.call_id and new_call_link:
-        session.add(
-            WorkOrderCall(
-                tenant_id=order.tenant_id,
-                order_id=order.id,
-                call_id=order.call_id,
-                linked_at=as_datetime(order.created_at),
-            )
-        )
-    elif order.call_id:
+    if order.call_id and not new_call_link:
+        [stored] = await add_many(session, [order], parent_id)
         await link_call(session, order.tenant_id, order.id, order.call_id, order.created_at)
+        return stored
+    [stored] = await add_many(session, [order], parent_id, call_links=True)
+    return stored
+
+
+async def add_many(
+    session: AsyncSession,
+    orders: Sequence[WorkOrder],
+    parent_id: str | None = None,
+    *,
+    call_links: bool = False,
+) -> list[Stored]:
+    """Stage new orders: the rows in one flush (their entries refer to them; the session does
+    not know that without relationships), then their entries and, with ``call_links``, the
+    links to their calls (known to have no order yet) in the next."""
+    rows = [new_row(order, parent_id) for order in orders]
+    session.add_all(rows)
+    await session.flush()
+    stored = [Stored(row, order) for row, order in zip(rows, orders, strict=True)]
+    for item in stored:
+        await save(session, item, flush=False)
+        order = item.order
+        if order.call_id and call_links:
+            session.add(
+                WorkOrderCall(
+                    tenant_id=order.tenant_id,
+                    order_id=order.id,
+                    call_id=order.call_id,
+                    linked_at=as_datetime(order.created_at),
+                )
+            )
+    await session.flush()
     return stored
 
 

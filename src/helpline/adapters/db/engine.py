@@ -12,20 +12,28 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from helpline.adapters.db import sqlite_async
+
 _ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "sqlite": f"sqlite+{sqlite_async.DRIVER}",
+    "sqlite+pysqlite": f"sqlite+{sqlite_async.DRIVER}",
+    "sqlite+aiosqlite": f"sqlite+{sqlite_async.DRIVER}",
     "postgres": "postgresql+psycopg",
     "postgresql": "postgresql+psycopg",
     "postgresql+psycopg2": "postgresql+psycopg",
 }
 _SYNC_DRIVERS = {
     "sqlite+aiosqlite": "sqlite",
+    f"sqlite+{sqlite_async.DRIVER}": "sqlite",
     "postgres": "postgresql+psycopg",
     "postgresql": "postgresql+psycopg",
     "postgresql+asyncpg": "postgresql+psycopg",
 }
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections kept open: on SQLite each is a thread, and opening one past the pool (an
+# "overflow" connection, closed when returned) costs a thread and the pragmas, so the pool
+# holds enough for a busy floor's screen pops and work orders at once.
+POOL_SIZE, MAX_OVERFLOW = 20, 20
 
 
 def _render(url: URL) -> str:
@@ -33,7 +41,8 @@ def _render(url: URL) -> str:
 
 
 def async_url(database_url: str) -> str:
-    """The URL with an async driver: ``sqlite:///`` becomes ``sqlite+aiosqlite:///``."""
+    """The URL with an async driver: ``sqlite:///`` gets aiosqlite, in one thread hop per
+    statement (:mod:`helpline.adapters.db.sqlite_async`)."""
     url = make_url(database_url)
     return _render(url.set(drivername=_ASYNC_DRIVERS.get(url.drivername, url.drivername)))
 
@@ -69,7 +78,12 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     """The app's engine. On SQLite: foreign keys enforced, WAL, and a busy timeout so that
     concurrent writers wait instead of failing."""
     ensure_sqlite_dir(database_url)
-    engine = create_async_engine(async_url(database_url), echo=echo, pool_pre_ping=True)
+    url = make_url(database_url)
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}  # (one connection)
+    # a server's connection can drop while idle; a local file's cannot (a ping is a thread hop)
+    ping = not is_sqlite(database_url)
+    engine = create_async_engine(async_url(database_url), echo=echo, pool_pre_ping=ping, **pool)
     if is_sqlite(database_url):
         event.listen(
             engine.sync_engine,
