@@ -822,6 +822,8 @@ async def phase(
         "server_rss_mb": round(rss_peak, 1),
         "clients_cpu_pct": round(100 * (cpu_end[1] - cpu_start[1]) / span, 1),
         "p99_ms_by_type": by_type(data["kind"][inside], lags),
+        # before the bus (the core's lock, storing, the work-order workers, the screen pop)
+        "p99_ms_before_bus_by_type": by_type(data["kind"][inside], lags - data["fanout"][inside]),
     }
 
 

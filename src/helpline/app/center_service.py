@@ -57,7 +57,8 @@ class CenterService:
         self.lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        # run after an offer is published, outside the lock (e.g. the screen pop)
+        # run outside the lock for every offer (e.g. the screen pop); what they make is
+        # published after the offer
         self.offer_hooks: list[OfferHook] = []
         # run after every batch is recorded and published, inside the lock so that they can
         # read the live calls; they must not block (queue the work, e.g. work orders per call)
@@ -146,11 +147,12 @@ class CenterService:
     async def _after_offer(
         self, event: CallOffered, call: Call | None, stored: asyncio.Future[None] | None
     ) -> None:
-        if stored is not None:
-            await asyncio.wait([stored])  # the offer is on the bus before what follows it
         for hook in self.offer_hooks:
             try:
-                self.bus.publish(await hook(event, call))
+                made = await hook(event, call)  # (while the offer is being stored: it only reads)
+                if stored is not None:
+                    await asyncio.wait([stored])  # the offer is on the bus before what follows it
+                self.bus.publish(made)
             except Exception:  # a failed screen pop must not disturb the call
                 log.exception("offer_hook_failed", call_id=event.call_id)
 

@@ -1,7 +1,7 @@
 """Screen pop (来电弹屏): when a call rings at an agent, show who is calling and their history.
 
-Built outside the core (it reads the database) right after the offer is published, and sent
-as a :class:`ScreenPop` event to the ringing agents. Other parts of the platform (work
+Built outside the core (it reads the database) while the offer is being stored, and sent as
+a :class:`ScreenPop` event to the ringing agents right after the offer. Other parts of the platform (work
 orders) add their sections through ``sections``.
 """
 

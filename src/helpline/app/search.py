@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +54,17 @@ def _field_value(value: Any) -> str:
     return str(value).strip()[:FIELD_VALUE_LENGTH]
 
 
+class Document(NamedTuple):
+    """What makes an object findable: its title, body and fields (exact matches)."""
+
+    tenant_id: str
+    kind: str
+    ref_id: str
+    title: str
+    body: str
+    fields: dict[str, str]
+
+
 async def index_document(
     session: AsyncSession,
     tenant_id: str,
@@ -66,23 +77,36 @@ async def index_document(
     """Make the object ``(kind, ref_id)`` findable by its title, body and fields, replacing
     what was indexed for it before (it keeps its place in date order). Call it in the
     transaction that changes the object, so that the index never disagrees with it."""
-    fields = {str(k)[:FIELD_NAME_LENGTH]: _field_value(v) for k, v in fields.items()}
-    doc_id = await fulltext.upsert_document(
+    await index_documents(session, [Document(tenant_id, kind, ref_id, title, body, fields)])
+
+
+async def index_documents(session: AsyncSession, documents: Sequence[Document]) -> None:
+    """:func:`index_document` of many objects in a few statements (e.g. a round of call orders)."""
+    if not documents:
+        return
+    documents = [Document(*d) for d in documents]  # (plain tuples too: :mod:`wo_search` sends them)
+    now = utcnow()
+    fields = [{str(k)[:FIELD_NAME_LENGTH]: _field_value(v) for k, v in d.fields.items()} for d in documents]
+    doc_ids = await fulltext.upsert_documents(
         session,
-        {
-            "tenant_id": tenant_id,
-            "kind": kind,
-            "ref_id": ref_id,
-            "title": title,
-            "body": body,
-            "fields": fields,
-            "updated_at": utcnow(),
-        },
+        [
+            {
+                "tenant_id": d.tenant_id,
+                "kind": d.kind,
+                "ref_id": d.ref_id,
+                "title": d.title,
+                "body": d.body,
+                "fields": f,
+                "updated_at": now,
+            }
+            for d, f in zip(documents, fields, strict=True)
+        ],
     )
-    await session.execute(delete(SearchField).where(SearchField.doc_id == doc_id))
+    await session.execute(delete(SearchField).where(SearchField.doc_id.in_(doc_ids)))
     rows = [
-        {"tenant_id": tenant_id, "doc_id": doc_id, "kind": kind, "name": name, "value": value}
-        for name, value in fields.items()
+        {"tenant_id": d.tenant_id, "doc_id": doc_id, "kind": d.kind, "name": name, "value": value}
+        for d, f, doc_id in zip(documents, fields, doc_ids, strict=True)
+        for name, value in f.items()
         if value
     ]
     if rows:

@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Iterable, Sequence
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.tables import Tenant
@@ -144,8 +144,13 @@ class SlaService:
         sla_events = [e for e in events if isinstance(e, ev.SlaEvent)]
         if not sla_events:
             return
+        touched = dict.fromkeys((e.tenant_id, e.clock_id) for e in sla_events)
         async with self.sessionmaker() as session, session.begin():
-            for tenant_id, cid in dict.fromkeys((e.tenant_id, e.clock_id) for e in sla_events):
+            for tenant in {tenant_id for tenant_id, _ in touched}:  # one query per tenant, not per clock
+                ids = [cid for tenant_id, cid in touched if tenant_id == tenant]
+                stmt = select(SlaClockRow).where(SlaClockRow.tenant_id == tenant, SlaClockRow.id.in_(ids))
+                (await session.scalars(stmt)).all()  # ``session.get`` below finds them in the session
+            for tenant_id, cid in touched:
                 clock = self.board(tenant_id).clocks.get(cid)
                 if clock is None:
                     continue
@@ -156,20 +161,22 @@ class SlaService:
                 row.order_id, row.kind, row.state = clock.order_id, clock.kind.value, clock.state.value
                 row.unit_id, row.due_at = clock.unit_id, as_datetime(clock.due)
                 row.warned, row.breached, row.data = clock.warned, clock.breached, clock.as_dict()
+            rows = []
             for event in sla_events:
                 data = event.as_dict()
-                session.add(
-                    SlaEventRow(
-                        tenant_id=event.tenant_id,
-                        at=as_datetime(event.at),
-                        type=event.name,
-                        clock_id=event.clock_id,
-                        kind=event.kind,
-                        order_id=event.order_id,
-                        due_at=as_datetime(event.due),
-                        data={k: v for k, v in data.items() if k not in _EVENT_COLUMNS},
-                    )
+                rows.append(
+                    {
+                        "tenant_id": event.tenant_id,
+                        "at": as_datetime(event.at),
+                        "type": event.name,
+                        "clock_id": event.clock_id,
+                        "kind": event.kind,
+                        "order_id": event.order_id,
+                        "due_at": as_datetime(event.due),
+                        "data": {k: v for k, v in data.items() if k not in _EVENT_COLUMNS},
+                    }
                 )
+            await session.execute(insert(SlaEventRow), rows)  # one statement (their ids are not needed)
         for tenant_id, cid in {(e.tenant_id, e.clock_id) for e in sla_events}:
             board = self.board(tenant_id)
             clock = board.clocks.get(cid)

@@ -4,7 +4,7 @@ Search is optional at import time: while ``helpline.app.search`` does not exist,
 not indexed and ``q=`` falls back to a substring match in the database (see
 :mod:`helpline.app.wo_queries`). Its interface::
 
-    async def index_document(session, tenant_id, kind, ref_id, title, body, fields) -> None
+    async def index_documents(session, [(tenant_id, kind, ref_id, title, body, fields), ...]) -> None
     async def remove_document(session, tenant_id, kind, ref_id) -> None
     async def search_documents(session, tenant_id, kind, query, *, offset, limit)
         -> (total, [(ref_id, score)])
@@ -13,6 +13,7 @@ not indexed and ``q=`` falls back to a substring match in the database (see
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from functools import cache
 from types import ModuleType
 
@@ -64,12 +65,12 @@ def document(order: WorkOrder) -> tuple[str, str, dict[str, str]]:
     return order.title, "\n".join(p for p in parts if p), fields
 
 
-async def index_order(session: AsyncSession, order: WorkOrder) -> None:
+async def index_orders(session: AsyncSession, orders: Sequence[WorkOrder]) -> None:
     module = search_module()
-    if module is None:
+    if module is None or not orders:
         return
-    title, body, fields = document(order)
-    await module.index_document(session, order.tenant_id, KIND, order.id, title, body, fields)
+    documents = [(order.tenant_id, KIND, order.id, *document(order)) for order in orders]
+    await module.index_documents(session, documents)
 
 
 async def full_text(session: AsyncSession, tenant_id: str, query: str) -> list[tuple[str, float]] | None:

@@ -26,7 +26,7 @@ from helpline.app.clock import Clock
 from helpline.app.ports import EventBus
 from helpline.app.sla_service import SlaService
 from helpline.app.wo_notify import address
-from helpline.app.wo_search import index_order
+from helpline.app.wo_search import index_orders
 from helpline.app.wo_store import FileMeta, Stored, epoch
 from helpline.domain import wo_events as ev
 from helpline.domain.errors import Invalid, NotFound
@@ -112,9 +112,10 @@ class WorkOrderService:
         """Save, index, commit; then clocks and publication. ``sla_events`` narrows what the
         clocks are fed (default: everything)."""
         for item in stored:
-            await wo_store.save(session, item)
-            if any(isinstance(e, CONTENT_EVENTS) and e.order_id == item.order.id for e in events):
-                await index_order(session, item.order)
+            await wo_store.save(session, item, flush=False)
+        await session.flush()  # (many orders: one statement per table and shape, not per order)
+        changed = {e.order_id for e in events if isinstance(e, CONTENT_EVENTS)}
+        await index_orders(session, [item.order for item in stored if item.order.id in changed])
         await session.commit()
         published = list(events)
         try:  # the change is committed: a failure from here on is logged, not answered

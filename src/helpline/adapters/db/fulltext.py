@@ -8,7 +8,7 @@ words, and both treat a query as words made of letters and digits (``words``):
   term of 1-2 characters has no trigram of its own: it becomes the OR of the indexed trigrams
   that *start* with it (each column is indexed with two trailing spaces, so a term at the very
   end still starts one), looked up in ``search_fts_terms``, the list of every trigram ever
-  indexed, which :func:`upsert_document` extends. (FTS5's own ``fts5vocab`` lists them too,
+  indexed, which :func:`upsert_documents` extends. (FTS5's own ``fts5vocab`` lists them too,
   but reads every posting to count them: 50 ms for a word in half the documents.)
 * PostgreSQL: ``pg_trgm`` GIN on ``title || ' ' || body`` for 3+ characters (``LIKE``, or
   ``ILIKE`` for terms with case); for 1-2 characters, the same index's second column, the
@@ -72,7 +72,7 @@ SQLITE_TERMS_REBUILD = (
     "DROP TABLE temp.search_fts_vocab",
 )
 """Refill the term list from the FTS index itself (after a bulk load that bypassed
-:func:`upsert_document`): slow, as it reads every posting, but complete."""
+:func:`upsert_documents`): slow, as it reads every posting, but complete."""
 Condition = ColumnElement[bool] | TextClause
 RAW_INDEXES = frozenset({"ix_search_documents_text"})
 
@@ -135,7 +135,7 @@ _PG_UPSERT = text(
     "INSERT INTO search_documents (tenant_id, kind, ref_id, title, body, fields, updated_at, grams) "
     "VALUES (:tenant_id, :kind, :ref_id, :title, :body, :fields, :updated_at, :grams) "
     "ON CONFLICT (tenant_id, kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
-    "fields = excluded.fields, updated_at = excluded.updated_at, grams = excluded.grams RETURNING id"
+    "fields = excluded.fields, updated_at = excluded.updated_at, grams = excluded.grams"
 ).bindparams(
     bindparam("fields", type_=JSON),
     bindparam("updated_at", type_=UTCDateTime()),
@@ -145,22 +145,38 @@ _SQLITE_UPSERT = text(
     "INSERT INTO search_documents (tenant_id, kind, ref_id, title, body, fields, updated_at) "
     "VALUES (:tenant_id, :kind, :ref_id, :title, :body, :fields, :updated_at) "
     "ON CONFLICT (tenant_id, kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
-    "fields = excluded.fields, updated_at = excluded.updated_at RETURNING id"
+    "fields = excluded.fields, updated_at = excluded.updated_at"
 ).bindparams(bindparam("fields", type_=JSON), bindparam("updated_at", type_=UTCDateTime()))
 
 
-async def upsert_document(session: AsyncSession, values: dict[str, Any]) -> int:
-    """Insert or replace one document row; the database's own machinery (triggers on SQLite,
-    index maintenance on PostgreSQL) updates the text index. On SQLite the trigrams go to
-    the term list too. Returns the row id."""
+async def upsert_documents(session: AsyncSession, documents: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert or replace document rows (one statement for them all, then one to read their
+    ids); the database's own machinery (triggers on SQLite, index maintenance on PostgreSQL)
+    updates the text index. On SQLite the trigrams go to the term list too. Returns the row
+    ids, in the documents' order."""
+    if not documents:
+        return []
     if session.get_bind().dialect.name == "postgresql":
-        params = {**values, "grams": grams(values["title"], values["body"])}
-        return int((await session.execute(_PG_UPSERT, params)).scalar_one())
-    doc_id = int((await session.execute(_SQLITE_UPSERT, values)).scalar_one())
-    new_terms = [{"term": term} for term in trigrams(values["title"], values["body"])]
-    if new_terms:
-        await session.execute(text(f"INSERT OR IGNORE INTO {TERMS_TABLE} (term) VALUES (:term)"), new_terms)
-    return doc_id
+        params = [{**values, "grams": grams(values["title"], values["body"])} for values in documents]
+        await session.execute(_PG_UPSERT, params)
+    else:
+        await session.execute(_SQLITE_UPSERT, list(documents))
+        new_terms = set().union(*(trigrams(values["title"], values["body"]) for values in documents))
+        if new_terms:
+            await session.execute(
+                text(f"INSERT OR IGNORE INTO {TERMS_TABLE} (term) VALUES (:term)"),
+                [{"term": term} for term in sorted(new_terms)],
+            )
+    ids: dict[tuple[str, str, str], int] = {}
+    for tenant_id, kind in dict.fromkeys((values["tenant_id"], values["kind"]) for values in documents):
+        refs = [v["ref_id"] for v in documents if (v["tenant_id"], v["kind"]) == (tenant_id, kind)]
+        rows = await session.execute(
+            select(_docs.c.id, _docs.c.ref_id).where(
+                _docs.c.tenant_id == tenant_id, _docs.c.kind == kind, _docs.c.ref_id.in_(refs)
+            )
+        )
+        ids.update({(tenant_id, kind, str(ref_id)): int(doc_id) for doc_id, ref_id in rows})
+    return [ids[(values["tenant_id"], values["kind"], values["ref_id"])] for values in documents]
 
 
 # ---- fields -----------------------------------------------------------------------------
