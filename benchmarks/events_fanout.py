@@ -278,11 +278,11 @@ def add_simulator_routes(app: Any) -> None:
 def serve_main(port: int, profile_sql: bool, deflate: bool = False) -> None:
     import uvicorn
 
+    from helpline import gc_tuning
     from helpline.web.app import create_app
 
     spent = sql_profile() if profile_sql else None
-    if os.environ.get("SWITCHINTERVAL"):
-        sys.setswitchinterval(float(os.environ["SWITCHINTERVAL"]))
+    gc_tuning.tune()  # as ``helpline serve`` does
     app = create_app()
     add_simulator_routes(app)
 

@@ -98,6 +98,11 @@ class CenterService:
                 await self.written()
             return reader(self.center(tenant_id), self.clock.now())
 
+    def being_written(self) -> asyncio.Future[None] | None:
+        """Inside a dispatch hook: the future of the batch it was called for (done once that
+        batch is stored and published); None without a writer."""
+        return self.writer.last if self.writer is not None else None
+
     async def written(self) -> None:
         """Wait until the events of every command run so far are stored and published (e.g. a
         worker that reads a call's record, queued by a dispatch hook)."""

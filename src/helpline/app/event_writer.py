@@ -45,6 +45,12 @@ class EventWriter:
             self._task = asyncio.create_task(self._run(), name="center-event-writer")
         return future
 
+    @property
+    def last(self) -> asyncio.Future[None] | None:
+        """The future of the batch queued last (a dispatch hook's own batch: hooks run right
+        after it is queued)."""
+        return self._last
+
     async def flushed(self) -> None:
         """Wait until every batch queued so far is stored and published (not its outcome)."""
         last = self._last

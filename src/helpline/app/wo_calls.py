@@ -125,6 +125,7 @@ class CallOrders:
         self.service = service
         self.centers = centers
         self.queues: list[asyncio.Queue[CallJob]] = [asyncio.Queue() for _ in range(WORKERS)]
+        self._stored: dict[CallJob, asyncio.Future[None]] = {}  # the write of each job's call event
         self._tasks: list[asyncio.Task[None]] = []
 
     # ---- the hook (inside the center's lock: no I/O) -----------------------------------------------
@@ -137,10 +138,13 @@ class CallOrders:
         return call
 
     def on_events(self, events: Sequence[Event]) -> None:
+        stored = self.centers.being_written()
         for event in events:
             job = self._job(event)
             if job is not None:
                 self.queues[zlib.crc32(job.call_id.encode()) % WORKERS].put_nowait(job)
+                if stored is not None and not stored.done():
+                    self._stored[job] = stored
 
     def _job(self, event: Event) -> CallJob | None:
         if not isinstance(event, CallAnswered | CallEnded | CallAbandoned | CallExitedQueue):
@@ -258,7 +262,10 @@ class CallOrders:
             while len(jobs) < MAX_ROUND and not queue.empty():
                 jobs.append(queue.get_nowait())
             try:
-                await self.centers.written()  # the calls' records are stored before their orders
+                # the calls' records are stored (and their events published) before their orders
+                stored = {f for job in jobs if (f := self._stored.pop(job, None)) is not None}
+                if stored:
+                    await asyncio.wait(stored)
                 for round_ in _rounds(jobs):
                     await self._round(round_)
             finally:

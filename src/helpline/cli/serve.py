@@ -6,6 +6,7 @@ import structlog
 import typer
 import uvicorn
 
+from helpline import gc_tuning
 from helpline.config import load_settings
 from helpline.logs import configure_logging
 
@@ -31,6 +32,9 @@ def serve(
             numbers=sorted(settings.sip_inbound_numbers),
             rtp=f"{settings.rtp_port_min}-{settings.rtp_port_max}",
         )
+    import helpline.web.app  # noqa: F401  (loaded now, so that what it holds is frozen below)
+
+    gc_tuning.tune()
     uvicorn.run(
         "helpline.web.app:create_app",
         factory=True,
