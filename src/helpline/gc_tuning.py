@@ -8,8 +8,8 @@ seconds, each a 100-270 ms pause of every call, event and request
 - moves what is alive after start-up (modules, the ORM's tables, the app) out of the
   collector's sight (``gc.freeze``): nothing there becomes garbage while the server runs,
   and a full collection no longer walks it;
-- collects the youngest objects after 20,000 allocations, not 700 (fewer, still short
-  pauses), and the oldest only after 100 collections of the middle ones, not 10.
+- collects the youngest objects after 5,000 allocations, not 700 (fewer pauses of a few
+  ms), and the oldest only after 100 collections of the middle ones, not 10.
 
 Garbage without cycles is freed at once as always; cycles are still found, only later.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 
-THRESHOLDS = (20_000, 50, 100)  # (youngest, middle, oldest); CPython's defaults: (700, 10, 10)
+THRESHOLDS = (5_000, 20, 100)  # (youngest, middle, oldest); CPython's defaults: (700, 10, 10)
 
 
 def tune() -> None:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from helpline.adapters.db import sqlite_async
 from helpline.adapters.db.engine import make_engine, sync_url
 from helpline.adapters.db.sqlite_async import DRIVER
 
@@ -90,3 +91,39 @@ def test_a_statement_is_one_call_into_the_connections_thread(tmp_path: Path) -> 
 
 def test_migrations_and_tools_get_the_plain_driver() -> None:
     assert sync_url(f"sqlite+{DRIVER}:///var/helpline.db") == "sqlite:///var/helpline.db"
+
+
+def test_inside_here_only_the_first_write_and_the_commit_go_to_the_thread(tmp_path: Path) -> None:
+    async def run() -> tuple[list[int], list[Any]]:
+        engine = await _engine(tmp_path)
+        calls: list[int] = []
+        try:
+            async with AsyncSession(engine) as session:
+                raw: Any = (await (await session.connection()).get_raw_connection()).driver_connection
+                original = raw._execute
+
+                async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                    calls[-1] += 1
+                    return await original(fn, *args, **kwargs)
+
+                raw._execute = counted
+                with sqlite_async.here():
+                    for statement in (
+                        "SELECT count(*) FROM notes",  # a read: never waits for a lock
+                        "INSERT INTO notes (body) VALUES ('a')",  # takes the write lock: may wait
+                        "INSERT INTO notes (body) VALUES ('b')",  # holds it: no wait
+                        "SELECT body FROM notes ORDER BY id",
+                    ):
+                        calls.append(0)
+                        await session.execute(text(statement))
+                    calls.append(0)
+                    await session.commit()
+                raw._execute = original
+                rows = list(await session.execute(text("SELECT body FROM notes ORDER BY id")))
+        finally:
+            await engine.dispose()
+        return calls, [r[0] for r in rows]
+
+    calls, bodies = asyncio.run(run())
+    assert calls[:4] == [0, 1, 0, 0] and bodies == ["a", "b"]
+    assert calls[4] >= 1  # the commit (and the pool's reset of the returned connection)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db import sqlite_async
 from helpline.adapters.db.acd_tables import CallRecord
 from helpline.app import customers
 from helpline.domain.call import Call
@@ -46,6 +47,13 @@ class ScreenPopBuilder:
             pop["caller_display"], key = number.display, number.match_keys()[0]
         except DomainError:
             pop["caller_display"], key = caller, None
+        with sqlite_async.here():  # index lookups: on SQLite, in this thread
+            await self._read(tenant_id, call_id, key, pop)
+        pop["new_caller"] = not pop["matches"] and not pop["recent_calls"]
+        return pop
+
+    async def _read(self, tenant_id: str, call_id: str, key: str | None, pop: dict[str, Any]) -> None:
+        caller = pop["caller"]
         async with self.sessionmaker() as session:
             matches = await customers.find_by_phone(session, tenant_id, caller)
             pop["matches"] = [{**customers.as_dict(m.customer), "match": m.strength} for m in matches]
@@ -77,8 +85,6 @@ class ScreenPopBuilder:
                 ]
             for section in self.sections:
                 await section(session, tenant_id, pop)
-        pop["new_caller"] = not pop["matches"] and not pop["recent_calls"]
-        return pop
 
     async def for_offer(self, event: CallOffered, call: Call | None) -> list[Event]:
         if call is None or "consult_for" in call.data:

@@ -34,6 +34,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db import sqlite_async
 from helpline.adapters.db.tables import User
 from helpline.app import customers, wo_config, wo_queries, wo_store
 from helpline.app.center_service import CenterService
@@ -174,7 +175,12 @@ class CallOrders:
         """The orders of several calls (each call at most once) in one transaction: everything
         is read first, then written in one go, so the write lock (SQLite has one for the whole
         database, which the call recorder needs too) is held for a few statements per round,
-        not a few per call."""
+        not a few per call. Its statements are small: on SQLite they run in this thread
+        (:func:`sqlite_async.here`)."""
+        with sqlite_async.here():
+            await self._handle_round(jobs)
+
+    async def _handle_round(self, jobs: Sequence[CallJob]) -> None:
         async with self.sessionmaker() as session:
             drafts, ended = await self._read(session, jobs)
             stored: list[wo_store.Stored] = []
