@@ -1,5 +1,5 @@
-"""Work-order use cases: load the order, let the domain change it, save it, commit, then
-feed the SLA clocks and publish (the order's events first, then the clocks').
+"""Work-order use cases: load the order, let the domain change it, save it, commit, publish
+its events, then feed the SLA clocks and publish theirs.
 
 Every rule is the domain's (:mod:`helpline.domain.workorder`); this layer finds the order
 in the caller's tenant (another tenant's is a 404), turns the signed-in user into the
@@ -109,8 +109,9 @@ class WorkOrderService:
         *,
         sla_events: Sequence[Event] | None = None,
     ) -> list[Event]:
-        """Save, index, commit; then clocks and publication. ``sla_events`` narrows what the
-        clocks are fed (default: everything)."""
+        """Save, index, commit; publish the orders' events, then feed the clocks and publish
+        theirs (an order's change is not held back while its clocks are stored). ``sla_events``
+        narrows what the clocks are fed (default: everything)."""
         for item in stored:
             await wo_store.save(session, item, flush=False)
         await session.flush()  # (many orders: one statement per table and shape, not per order)
@@ -119,8 +120,10 @@ class WorkOrderService:
         await session.commit()
         published = list(events)
         try:  # the change is committed: a failure from here on is logged, not answered
-            published += await self.sla.feed(events if sla_events is None else sla_events)
             self.bus.publish(await address(session, published))
+            clocks = await self.sla.feed(events if sla_events is None else sla_events)
+            self.bus.publish(await address(session, clocks))
+            published += clocks
         except Exception:
             log.exception("workorder_after_commit_failed", order_ids=[i.order.id for i in stored])
         return published

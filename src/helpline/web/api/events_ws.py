@@ -38,7 +38,7 @@ _ORDER_PEOPLE = ("owner_id", "assignee_id")
 # what a send raises once the client has gone (Starlette, or uvicorn's closed transport)
 _GONE = (WebSocketDisconnect, RuntimeError, OSError)
 QUEUE_SIZE = 2_000  # events a client may be behind before it is resynced (a few seconds at full load)
-FRAME_INTERVAL = 0.04  # seconds between two frames of a batched connection, at least
+FRAME_INTERVAL = 0.025  # seconds between two frames of a batched connection, at least
 
 
 def recipients(event: dict[str, Any]) -> Collection[str] | None:
