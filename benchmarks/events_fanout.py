@@ -43,8 +43,9 @@ on the event loop ``helpline serve`` gets (uvloop). The HTTP driver keeps 6 requ
 ``--server-src DIR``: run the server from another copy of ``src/`` (e.g. the previous version,
 for a before/after in the same conditions). ``--sql-profile``: the server logs its SQL by time.
 ``--database-url URL``: run on that (empty) database instead, e.g. PostgreSQL. The result also
-gives the p99 of the slowest event types (``p99_ms_by_type``: where the tail comes from), and
-the server log's error lines are printed after the run.
+gives the p99 of the slowest event types (``p99_ms_by_type``: where the tail comes from), the
+same up to the bus (``p99_ms_before_bus_by_type``: the server's work before the fan-out), and
+the server log's error lines are printed after the run (``--keep-log FILE`` keeps the log).
 
 Run: ``.venv/bin/python benchmarks/events_fanout.py [--clients 1000 --calls-per-second 50
 --seconds 30 --client-procs 2 --driver sim|http --json]``. With ``--json`` the last line printed is one JSON

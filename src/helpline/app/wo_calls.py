@@ -47,7 +47,9 @@ from helpline.domain.wo_content import ContentRules
 from helpline.domain.workorder import SYSTEM_ACTOR, Actor, Channel, Role, WorkOrder, WorkOrderState
 
 log = structlog.get_logger("helpline.workorders")
-WORKERS = 2  # rounds worked on at once (each call's jobs by the same worker, in order)
+# rounds worked on at once (each call's jobs by one worker, in order); on SQLite more than one
+# only wait for each other at the write lock (benchmarks/events_fanout.py: 2 had a longer tail)
+WORKERS = 1
 MAX_ROUND = 50  # calls whose jobs a worker takes at once (a burst is worked on in a few rounds)
 
 
