@@ -10,7 +10,7 @@ Cheap for a thousand clients: the bus serialises each event once and hands it on
 connections that see it (:func:`recipients`); each connection sends what has piled up since
 it last woke. With ``?batch=1`` that pile goes out as one frame, a JSON array of the usual
 event messages, and such a connection sends at most one frame every ``FRAME_INTERVAL`` (what
-comes meanwhile waits for the next frame): a wallboard under load then gets 25 frames a
+comes meanwhile waits for the next frame): a wallboard under load then gets 40 frames a
 second, not hundreds, and a busy floor's events do not wake every leader's connection one by
 one; an event after a quiet spell still goes out at once. A
 client too slow to keep up (its queue on the bus full) is not buffered without end: it gets a
