@@ -499,7 +499,7 @@ def clients_main(spec_path: str, out_path: str) -> None:
     ats = array.array("d")
     lags = array.array("d")
     fanout = array.array("d")  # from the bus's publication: the fan-out's own share
-    kinds = array.array("H")  # each event's type (an index into ``kind_names``), for the slowest
+    kinds = array.array("H")  # each event's type (its index in ``kind_index``), for the slowest
     kind_index: dict[str, int] = {}
     received = [0] * len(spec["tokens"])
     snapshots = [0] * len(spec["tokens"])

@@ -170,9 +170,6 @@ class CallOrders:
 
     # ---- the worker ---------------------------------------------------------------------------------
 
-    async def handle(self, job: CallJob) -> None:
-        await self.handle_round([job])
-
     async def handle_round(self, jobs: Sequence[CallJob]) -> None:
         """The orders of several calls (each call at most once) in one transaction: everything
         is read first, then written in one go, so the write lock (SQLite has one for the whole

@@ -80,7 +80,8 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     ensure_sqlite_dir(database_url)
     url = make_url(database_url)
     in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}  # (one connection)
+    # an in-memory database is one connection (SQLAlchemy's static pool): no pool to size
+    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
     # a server's connection can drop while idle; a local file's cannot (a ping is a thread hop)
     ping = not is_sqlite(database_url)
     engine = create_async_engine(async_url(database_url), echo=echo, pool_pre_ping=ping, **pool)
@@ -96,9 +97,10 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
 def make_sync_engine(database_url: str, *, foreign_keys: bool = False) -> Engine:
     """A sync engine for migrations (and the event recorder's thread). Foreign keys stay off on
     SQLite for migrations: batch mode copies tables and would trip over them (Alembic's own
-    advice); the recorder asks for them on, as the app has them."""
+    advice); the recorder asks for them on, as the app has them. A ping only where a connection
+    can drop while idle (a server's, not a local file's)."""
     ensure_sqlite_dir(database_url)
-    engine = create_engine(sync_url(database_url), pool_pre_ping=foreign_keys)
+    engine = create_engine(sync_url(database_url), pool_pre_ping=not is_sqlite(database_url))
     if is_sqlite(database_url):
         event.listen(
             engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, foreign_keys=foreign_keys)
