@@ -227,7 +227,7 @@ class InServerSimulator:
 
     async def _place(self, caller: str) -> None:
         """What ``POST /api/v1/sim/calls`` runs: the call arrives and is queued."""
-        from helpline.domain.call import Call
+        from helpline.domain.acd.call import Call
 
         call_id = uuid.uuid4().hex
 
@@ -398,8 +398,9 @@ class Person:
 async def populate(workdir: Path, clients: int) -> list[Person]:
     """``clients`` users (a tenth leaders, at least one), the queue and the agents' profiles."""
     from helpline.adapters.db.migrate import upgrade
-    from helpline.app import acd_config, users
-    from helpline.app.security import issue_token
+    from helpline.app.acd import config as acd_config
+    from helpline.app.people import users
+    from helpline.app.people.security import issue_token
     from helpline.bootstrap import build_container
     from helpline.config import Settings
 
@@ -841,8 +842,7 @@ async def phase(
 def by_type(kinds: np.ndarray, lags: np.ndarray, top: int = 6) -> dict[str, float]:
     """p99 latency of the slowest event types (where the tail comes from)."""
     found = {
-        str(kind): round(float(np.percentile(lags[kinds == kind], 99)) * 1000, 1)
-        for kind in np.unique(kinds)
+        str(kind): round(float(np.percentile(lags[kinds == kind], 99)) * 1000, 1) for kind in np.unique(kinds)
     }
     return dict(sorted(found.items(), key=lambda item: -item[1])[:top])
 

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
-from helpline.domain.agent import Agent, AgentState
-from helpline.domain.call import Call, CallState
-from helpline.domain.center import ContactCenter
+from helpline.domain.acd.agent import Agent, AgentState
+from helpline.domain.acd.call import Call, CallState
+from helpline.domain.acd.center import ContactCenter
+from helpline.domain.acd.queue import QueueConfig
 from helpline.domain.events import CallOffered, Event
-from helpline.domain.queue import QueueConfig
 
 SKILLS = tuple(f"skill{i}" for i in range(30))
 LANGUAGES = ("zh", "yue", "en", "ja", "ko")
@@ -62,8 +62,12 @@ class Scenario:
         rng = self.rng
         queue_id = rng.choices(self.queue_ids, cum_weights=self.queue_weights)[0]
         skills = {rng.choice(LANGUAGES): rng.randint(1, 6)} if rng.random() < 0.15 else None
-        call = Call(f"c{self.serial}", caller=f"138{self.serial:08d}", required_skills=skills,
-                    priority=5 if rng.random() < 0.05 else 0)
+        call = Call(
+            f"c{self.serial}",
+            caller=f"138{self.serial:08d}",
+            required_skills=skills,
+            priority=5 if rng.random() < 0.05 else 0,
+        )
         return call, queue_id
 
 
@@ -74,9 +78,13 @@ def build(n_agents: int, n_queues: int, n_waiting: int, seed: int) -> Scenario:
     queues: list[QueueConfig] = []
     for q in range(n_queues):
         required = {s: rng.randint(1, 4) for s in rng.sample(SKILLS, rng.choice((0, 0, 1, 1, 2)))}
-        config = QueueConfig(f"q{q}", required_skills=required, wrapup_seconds=30.0,
-                             aging_per_minute=rng.choice((0.5, 1.0, 2.0)),
-                             weight=1 if rng.random() < 0.05 else 0)
+        config = QueueConfig(
+            f"q{q}",
+            required_skills=required,
+            wrapup_seconds=30.0,
+            aging_per_minute=rng.choice((0.5, 1.0, 2.0)),
+            weight=1 if rng.random() < 0.05 else 0,
+        )
         center.put_queue(config)
         queues.append(config)
     members = [0] * n_queues
@@ -89,8 +97,9 @@ def build(n_agents: int, n_queues: int, n_waiting: int, seed: int) -> Scenario:
         for q in picked:
             for skill, level in queues[q].required_skills.items():
                 fits = rng.random() < 0.9  # one agent in ten lacks a level their queue asks
-                skills[skill] = max(skills.get(skill, 0),
-                                    min(10, level + rng.randint(0, 4)) if fits else max(1, level - 1))
+                skills[skill] = max(
+                    skills.get(skill, 0), min(10, level + rng.randint(0, 4)) if fits else max(1, level - 1)
+                )
         for language in rng.sample(LANGUAGES, rng.randint(1, 2)):
             skills[language] = rng.randint(1, 10)
         for q in picked:
@@ -159,8 +168,11 @@ def naive_call(center: ContactCenter, agent: Agent, waiting: Sequence[Call], now
         if tier is None or call.max_penalty < tier or not agent.qualifies(call.effective_skills):
             continue
         config = configs[call.queue_id or ""].config
-        rank = (config.weight, call.priority + config.aging_per_second * (now - call.enqueued_at),
-                -call.enqueued_at)
+        rank = (
+            config.weight,
+            call.priority + config.aging_per_second * (now - call.enqueued_at),
+            -call.enqueued_at,
+        )
         if best is None or rank > best:
             best, chosen = rank, call.id
     return chosen
@@ -263,8 +275,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--waiting", type=int, default=20_000)
     parser.add_argument("--decisions", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--baseline-samples", type=int, default=400,
-                        help="decision points where the naive baseline also decides (it is slow)")
+    parser.add_argument(
+        "--baseline-samples",
+        type=int,
+        default=400,
+        help="decision points where the naive baseline also decides (it is slow)",
+    )
     args = parser.parse_args(argv)
 
     console = Console()
@@ -297,23 +313,37 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "peak_memory_mb": round(peak_rss_mb(), 1),
     }
 
-    table = Table(title=f"Routing decisions: {args.agents:,} agents, {args.queues} queues, "
-                        f"{waiting:,} waiting, {busy:,} agents busy (built in {built:.1f} s)")
+    table = Table(
+        title=f"Routing decisions: {args.agents:,} agents, {args.queues} queues, "
+        f"{waiting:,} waiting, {busy:,} agents busy (built in {built:.1f} s)"
+    )
     for column in ("path", "decisions", "p50 ms", "p99 ms", "max ms", "decisions/s"):
         table.add_column(column, justify="left" if column == "path" else "right")
-    rows = (("core: all", timings.core_ns), ("core: call arrives", timings.arrival_ns),
-            ("core: agent ready", timings.ready_ns), ("core: all, CPU time", timings.core_cpu_ns),
-            ("naive linear scan", timings.baseline_ns))
+    rows = (
+        ("core: all", timings.core_ns),
+        ("core: call arrives", timings.arrival_ns),
+        ("core: agent ready", timings.ready_ns),
+        ("core: all, CPU time", timings.core_cpu_ns),
+        ("naive linear scan", timings.baseline_ns),
+    )
     for label, values in rows:
-        table.add_row(label, f"{len(values):,}", f"{pct(values, 0.5):.4f}", f"{pct(values, 0.99):.4f}",
-                      f"{max(values, default=0) / 1e6:.3f}", f"{rate(values):,.0f}")
+        table.add_row(
+            label,
+            f"{len(values):,}",
+            f"{pct(values, 0.5):.4f}",
+            f"{pct(values, 0.99):.4f}",
+            f"{max(values, default=0) / 1e6:.3f}",
+            f"{rate(values):,.0f}",
+        )
     console.print(table)
-    console.print(f"offers made: {timings.offers:,}; the baseline chose as the core did in "
-                  f"{timings.agree}/{timings.compared} sampled decisions; speedup x{result['speedup']}; "
-                  f"peak RSS {result['peak_memory_mb']} MB; "
-                  f"mean core decision {statistics.fmean(timings.core_ns) / 1e6:.4f} ms; "
-                  f"load average {result['load_average']} on {os.cpu_count()} CPUs (wall-clock "
-                  f"figures include time the process was not running; CPU time does not)")
+    console.print(
+        f"offers made: {timings.offers:,}; the baseline chose as the core did in "
+        f"{timings.agree}/{timings.compared} sampled decisions; speedup x{result['speedup']}; "
+        f"peak RSS {result['peak_memory_mb']} MB; "
+        f"mean core decision {statistics.fmean(timings.core_ns) / 1e6:.4f} ms; "
+        f"load average {result['load_average']} on {os.cpu_count()} CPUs (wall-clock "
+        f"figures include time the process was not running; CPU time does not)"
+    )
     print(json.dumps(result))
     return result
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from helpline.domain.numbering import format_order_number
-from helpline.domain.phone import match_keys
+from helpline.domain.people.phone import match_keys
+from helpline.domain.workorders.numbering import format_order_number
 
 DISTRICTS = [
     "朝阳区",

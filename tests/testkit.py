@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from helpline.adapters.db.repositories import TenantRepository
-from helpline.adapters.db.tables import User
-from helpline.app import users
-from helpline.app.security import issue_token
+from helpline.adapters.db.repositories.people import TenantRepository
+from helpline.adapters.db.tables.people import User
+from helpline.app.people import users
+from helpline.app.people.security import issue_token
 from helpline.bootstrap import Container
 
 if TYPE_CHECKING:
@@ -76,5 +76,3 @@ class MakeUser:
 
         user = self.client.portal.call(create)  # type: ignore[union-attr]
         return user, auth_headers(user, self.container.secret_key)
-
-

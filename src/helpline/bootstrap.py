@@ -27,17 +27,17 @@ from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
 from helpline.adapters.telephony.sip.switch import SipSwitch
-from helpline.app import acd_config
-from helpline.app.center_service import CenterService
+from helpline.app.acd import config as acd_config
+from helpline.app.acd.center_service import CenterService
+from helpline.app.acd.screen_pop import ScreenPopBuilder
 from helpline.app.clock import Clock, SystemClock
-from helpline.app.floor import FloorService
-from helpline.app.norm_alerts import NormAlertService
-from helpline.app.screen_pop import ScreenPopBuilder
-from helpline.app.security import Passwords
-from helpline.app.sla_service import SlaService
-from helpline.app.softphone import SoftphoneService, build_softphone
-from helpline.app.wo_calls import CallOrders, screen_pop_section
-from helpline.app.workorders import WorkOrderService
+from helpline.app.floor.discipline import FloorService
+from helpline.app.floor.norm_alerts import NormAlertService
+from helpline.app.people.security import Passwords
+from helpline.app.telephony.softphone import SoftphoneService, build_softphone
+from helpline.app.workorders.calls import CallOrders, screen_pop_section
+from helpline.app.workorders.service import WorkOrderService
+from helpline.app.workorders.sla import SlaService
 from helpline.bootstrap_sip import SipRuntime, build_sip
 from helpline.config import Settings, resolve_secret_key
 

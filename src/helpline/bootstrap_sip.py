@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from helpline.adapters.telephony.sip.config import SipConfig
 from helpline.adapters.telephony.sip.switch import SipSwitch
 from helpline.adapters.tts import EspeakTts
-from helpline.app.center_service import CenterService
-from helpline.app.ivr_flows import FlowDirectory
-from helpline.app.ivr_runner import IvrRunner
-from helpline.app.prompts import PromptLibrary
-from helpline.app.queue_waiting import QueueWaiting
-from helpline.app.sip_accounts import SipDirectory
-from helpline.app.sip_bridge import AcdBridge, save_recordings
+from helpline.app.acd.center_service import CenterService
+from helpline.app.ivr.flows import FlowDirectory
+from helpline.app.ivr.prompts import PromptLibrary
+from helpline.app.ivr.queue_waiting import QueueWaiting
+from helpline.app.ivr.runner import IvrRunner
+from helpline.app.telephony.sip_accounts import SipDirectory
+from helpline.app.telephony.sip_bridge import AcdBridge, save_recordings
 from helpline.config import Settings
 
 log = structlog.get_logger("helpline.sip")

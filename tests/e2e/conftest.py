@@ -211,14 +211,22 @@ def new_page(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
     errors: list[str] = []
 
     def make(viewport: dict[str, int] | None = None, clock: bool = False) -> Any:
-        context = browser.new_context(viewport=viewport or DESKTOP_VIEWPORT, base_url=live_server,
-                                      locale="zh-CN", timezone_id="Asia/Shanghai")
+        context = browser.new_context(
+            viewport=viewport or DESKTOP_VIEWPORT,
+            base_url=live_server,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+        )
         context.set_default_timeout(10_000)  # a loaded CI machine; "within a second" checks say so
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-        page.on("console", lambda message: errors.append(f"{page.url}: console: {message.text}")
-                if message.type == "error" else None)
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(f"{page.url}: console: {message.text}") if message.type == "error" else None
+            ),
+        )
         if clock:
             page.clock.install()
         return page

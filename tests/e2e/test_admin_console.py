@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpline.adapters.tts import espeak_binary
-from helpline.app.ivr_flows import DEMO_FLOW
-from helpline.domain.ivr_flow import exits_of
+from helpline.app.ivr.flows import DEMO_FLOW
+from helpline.domain.ivr.flow import exits_of
 
 Api = Any  # the conftest's small httpx client, reached through the ``leader_api`` fixture
 

@@ -62,8 +62,16 @@ def test_call_rings_is_answered_held_and_wrapped_up_while_the_wallboard_follows(
     calls_before = int(agent.locator("#today-calls").inner_text())
     expect(row.locator(".calls")).to_have_text(str(calls_before))
 
-    leader_api.post("/customers", {"name": "陈建国", "phones": ["13800138000"], "vip_level": 2,
-                                   "address": "朝阳区建国路 88 号", "tags": ["老客户"]})
+    leader_api.post(
+        "/customers",
+        {
+            "name": "陈建国",
+            "phones": ["13800138000"],
+            "vip_level": 2,
+            "address": "朝阳区建国路 88 号",
+            "tags": ["老客户"],
+        },
+    )
 
     # nobody is ready: the caller waits, and the wallboard shows it at once
     leader_api.place_call("general", "13800138000")

@@ -8,8 +8,8 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from helpline.domain.acd import DEFAULT_NOT_READY_REASONS, SYSTEM_REASONS
-from helpline.domain.agent import AgentState
+from helpline.domain.acd.agent import AgentState
+from helpline.domain.acd.core import DEFAULT_NOT_READY_REASONS, SYSTEM_REASONS
 from helpline.web.ui_routes import UI_DIR
 
 JS = sorted(UI_DIR.glob("js/**/*.js"))

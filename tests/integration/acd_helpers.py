@@ -20,27 +20,29 @@ class Floor:
         self.leader_user, self.leader = make_user("leader", tenant)
 
     def queue(self, queue_id: str = "general", **values: Any) -> dict[str, Any]:
-        response = self.client.post("/api/v1/queues", json={"id": queue_id, **values},
-                                    headers=self.admin)
+        response = self.client.post("/api/v1/queues", json={"id": queue_id, **values}, headers=self.admin)
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    def agent(self, queues: dict[str, int], skills: dict[str, int] | None = None,
-              ready: bool = True) -> tuple[str, dict[str, str]]:
+    def agent(
+        self, queues: dict[str, int], skills: dict[str, int] | None = None, ready: bool = True
+    ) -> tuple[str, dict[str, str]]:
         user, headers = self.make_user("agent", self.tenant)
-        response = self.client.post("/api/v1/agents", headers=self.admin,
-                                    json={"user_id": user.id, "queues": queues,
-                                          "skills": skills or {}, "extension": "8001"})
+        response = self.client.post(
+            "/api/v1/agents",
+            headers=self.admin,
+            json={"user_id": user.id, "queues": queues, "skills": skills or {}, "extension": "8001"},
+        )
         assert response.status_code == 201, response.text
         if ready:
             assert self.client.post("/api/v1/agents/me/login", headers=headers).status_code == 200
             assert self.client.post("/api/v1/agents/me/ready", headers=headers).status_code == 200
         return user.id, headers
 
-    def call(self, queue_id: str = "general", headers: dict[str, str] | None = None,
-             **values: Any) -> str:
-        response = self.client.post("/api/v1/sim/calls", headers=headers or self.leader,
-                                    json={"queue_id": queue_id, **values})
+    def call(self, queue_id: str = "general", headers: dict[str, str] | None = None, **values: Any) -> str:
+        response = self.client.post(
+            "/api/v1/sim/calls", headers=headers or self.leader, json={"queue_id": queue_id, **values}
+        )
         assert response.status_code == 201, response.text
         return str(response.json()["call_id"])
 

@@ -11,8 +11,16 @@ from types import ModuleType
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "routing.py"
-KEYS = {"agents", "waiting_calls", "p50_ms", "p99_ms", "decisions_per_s", "baseline_decisions_per_s",
-        "speedup", "peak_memory_mb"}
+KEYS = {
+    "agents",
+    "waiting_calls",
+    "p50_ms",
+    "p99_ms",
+    "decisions_per_s",
+    "baseline_decisions_per_s",
+    "speedup",
+    "peak_memory_mb",
+}
 
 
 def load_benchmark() -> ModuleType:
@@ -26,8 +34,22 @@ def load_benchmark() -> ModuleType:
 
 def test_tiny_run_prints_the_figures_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     benchmark = load_benchmark()
-    result = benchmark.main(["--agents", "200", "--queues", "10", "--waiting", "400",
-                             "--decisions", "300", "--seed", "3", "--baseline-samples", "30"])
+    result = benchmark.main(
+        [
+            "--agents",
+            "200",
+            "--queues",
+            "10",
+            "--waiting",
+            "400",
+            "--decisions",
+            "300",
+            "--seed",
+            "3",
+            "--baseline-samples",
+            "30",
+        ]
+    )
 
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
     printed = json.loads(last_line)

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from helpline.app.simulation import SimulationConfig, simulate
 from helpline.cli.simulate import simulate as simulate_command
-from helpline.domain import erlang
 from helpline.domain.errors import Invalid
+from helpline.domain.wfm import erlang
 
 
 def test_long_run_without_abandonment_agrees_with_erlang_c() -> None:
@@ -57,8 +57,9 @@ def test_wrap_up_counts_in_handle_time_and_occupancy() -> None:
 
 
 def test_lognormal_handle_times_keep_their_mean() -> None:
-    result = simulate(SimulationConfig(agents=10, calls_per_hour=120, aht=200, hours=40,
-                                       handle_dist="lognormal", seed=2))
+    result = simulate(
+        SimulationConfig(agents=10, calls_per_hour=120, aht=200, hours=40, handle_dist="lognormal", seed=2)
+    )
     assert result["att_seconds"] == pytest.approx(200, rel=0.05)
 
 
@@ -70,8 +71,10 @@ def test_same_seed_same_result_and_other_seed_differs() -> None:
     assert first["offered"] != other["offered"] or first["asa_seconds"] != other["asa_seconds"]
 
 
-@pytest.mark.parametrize("field, value", [("agents", 0), ("calls_per_hour", -1), ("aht", 0),
-                                          ("patience", 0.0), ("handle_dist", "uniform")])
+@pytest.mark.parametrize(
+    "field, value",
+    [("agents", 0), ("calls_per_hour", -1), ("aht", 0), ("patience", 0.0), ("handle_dist", "uniform")],
+)
 def test_bad_configuration_is_refused(field: str, value: object) -> None:
     with pytest.raises(Invalid) as caught:
         simulate(SimulationConfig(**{field: value}))  # type: ignore[arg-type]
@@ -86,13 +89,37 @@ def _cli() -> typer.Typer:
 
 
 def test_cli_prints_one_json_object_with_the_kpis_and_erlang_beside() -> None:
-    result = CliRunner().invoke(_cli(), ["simulate", "--agents", "4", "--calls-per-hour", "60",
-                                         "--aht", "180", "--hours", "3", "--patience", "120",
-                                         "--seed", "4", "--json"])
+    result = CliRunner().invoke(
+        _cli(),
+        [
+            "simulate",
+            "--agents",
+            "4",
+            "--calls-per-hour",
+            "60",
+            "--aht",
+            "180",
+            "--hours",
+            "3",
+            "--patience",
+            "120",
+            "--seed",
+            "4",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
-    for key in ("offered", "answered", "abandoned", "service_level", "asa_seconds",
-                "abandon_rate", "aht_seconds", "occupancy"):
+    for key in (
+        "offered",
+        "answered",
+        "abandoned",
+        "service_level",
+        "asa_seconds",
+        "abandon_rate",
+        "aht_seconds",
+        "occupancy",
+    ):
         assert key in data
     in_progress_at_the_end = data["offered"] - data["answered"] - data["abandoned"] - data["exited"]
     assert 0 <= in_progress_at_the_end <= 4 + 10

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from helpline.app.center_service import CenterService
+from helpline.app.acd.center_service import CenterService
 
 
 class CenterCollector(Collector):

@@ -41,6 +41,7 @@ def _decode(data: bytes) -> str:
 def read_table(filename: str, data: bytes) -> list[dict[str, Any]]:
     """Rows as dicts keyed by the header row (lower-cased, trimmed)."""
     kind = format_of(filename)
+    rows: list[list[Any]]
     if kind == "csv":
         reader = csv.reader(io.StringIO(_decode(data)))
         rows = [list(r) for r in reader]

@@ -11,10 +11,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.adapters.db.tables import Tenant
-from helpline.app import acd_config, ivr_flows, knowledge, sip_accounts, users, workorder_admin
-from helpline.app.center_service import CenterService
-from helpline.app.security import Passwords
+from helpline.adapters.db.tables.people import Tenant
+from helpline.app.acd import config as acd_config
+from helpline.app.acd.center_service import CenterService
+from helpline.app.ivr import flows as ivr_flows
+from helpline.app.knowledge import articles as knowledge
+from helpline.app.people import users
+from helpline.app.people.security import Passwords
+from helpline.app.telephony import sip_accounts
+from helpline.app.workorders import admin as workorder_admin
 from helpline.domain.errors import NotFound
 
 SKILLS = {
@@ -26,19 +31,57 @@ SKILLS = {
 }
 
 QUEUES: list[tuple[str, dict[str, Any]]] = [
-    ("general", {"name": "综合咨询 General", "strategy": "longest_idle", "required_skills": {"zh": 1},
-                 "sl_target": 0.8, "sl_seconds": 20, "wrapup_seconds": 30, "max_wait": 300,
-                 "exit_action": "callback", "overflow": [{"after": 60, "max_penalty": 1}]}),
-    ("complaints", {"name": "投诉专线 Complaints", "strategy": "best_skill",
-                    "required_skills": {"complaint": 5}, "weight": 10, "wrapup_seconds": 60,
-                    "max_wait": 600, "exit_action": "voicemail",
-                    "overflow": [{"after": 90, "drop_skills": ["complaint"]}]}),
-    ("english", {"name": "English line", "strategy": "fewest_calls", "required_skills": {"en": 3},
-                 "wrapup_seconds": 30, "exit_action": "queue", "exit_queue_id": "general",
-                 "max_wait": 180}),
-    ("vip", {"name": "VIP 专席", "strategy": "ring_all", "weight": 20, "sl_seconds": 10,
-             "sl_target": 0.9, "wrapup_seconds": 30,
-             "overflow": [{"after": 30, "to_queue_id": "general"}]}),
+    (
+        "general",
+        {
+            "name": "综合咨询 General",
+            "strategy": "longest_idle",
+            "required_skills": {"zh": 1},
+            "sl_target": 0.8,
+            "sl_seconds": 20,
+            "wrapup_seconds": 30,
+            "max_wait": 300,
+            "exit_action": "callback",
+            "overflow": [{"after": 60, "max_penalty": 1}],
+        },
+    ),
+    (
+        "complaints",
+        {
+            "name": "投诉专线 Complaints",
+            "strategy": "best_skill",
+            "required_skills": {"complaint": 5},
+            "weight": 10,
+            "wrapup_seconds": 60,
+            "max_wait": 600,
+            "exit_action": "voicemail",
+            "overflow": [{"after": 90, "drop_skills": ["complaint"]}],
+        },
+    ),
+    (
+        "english",
+        {
+            "name": "English line",
+            "strategy": "fewest_calls",
+            "required_skills": {"en": 3},
+            "wrapup_seconds": 30,
+            "exit_action": "queue",
+            "exit_queue_id": "general",
+            "max_wait": 180,
+        },
+    ),
+    (
+        "vip",
+        {
+            "name": "VIP 专席",
+            "strategy": "ring_all",
+            "weight": 20,
+            "sl_seconds": 10,
+            "sl_target": 0.9,
+            "wrapup_seconds": 30,
+            "overflow": [{"after": 30, "to_queue_id": "general"}],
+        },
+    ),
 ]
 
 
@@ -69,20 +112,36 @@ REASON_CODES: list[dict[str, Any]] = [
 
 # Published knowledge-base articles, so that "answer with this article" has something to cite.
 ARTICLES: list[dict[str, str]] = [
-    {"title": "停电报修与恢复时间查询", "category": "供电", "basis": "knowledge",
-     "body": "来电反映停电时：先确认地址（区、街道、小区、楼号）和停电范围（本户、本楼、整个小区）。"
-             "计划停电可查询供电公司公告并告知恢复时间；非计划停电转供电公司抢修，工单注明急件。"},
-    {"title": "供暖温度标准与不热投诉处理", "category": "住房", "basis": "policy",
-     "body": "供暖期内居室温度不低于18℃。来电反映暖气不热：记录地址、室温、持续时间，"
-             "转住建委及供热单位处理，24小时内答复来电人。"},
-    {"title": "施工噪音扰民的受理口径", "category": "噪音", "basis": "law",
-     "body": "依据《噪声污染防治法》，夜间（22:00至次日6:00）禁止在噪声敏感建筑物集中区域"
-             "进行产生噪声的建筑施工作业，抢修、抢险作业和因生产工艺要求必须连续施工的除外。"
-             "记录施工地点、时间、单位名称，转城管执法部门。"},
-    {"title": "Water outage: what to tell the caller", "category": "Water", "basis": "knowledge",
-     "body": "Ask for the address and since when the water is off. Planned outages are announced "
-             "by the water company 24 hours ahead; otherwise send the order to the water company "
-             "as urgent and promise a callback within 15 minutes."},
+    {
+        "title": "停电报修与恢复时间查询",
+        "category": "供电",
+        "basis": "knowledge",
+        "body": "来电反映停电时：先确认地址（区、街道、小区、楼号）和停电范围（本户、本楼、整个小区）。"
+        "计划停电可查询供电公司公告并告知恢复时间；非计划停电转供电公司抢修，工单注明急件。",
+    },
+    {
+        "title": "供暖温度标准与不热投诉处理",
+        "category": "住房",
+        "basis": "policy",
+        "body": "供暖期内居室温度不低于18℃。来电反映暖气不热：记录地址、室温、持续时间，"
+        "转住建委及供热单位处理，24小时内答复来电人。",
+    },
+    {
+        "title": "施工噪音扰民的受理口径",
+        "category": "噪音",
+        "basis": "law",
+        "body": "依据《噪声污染防治法》，夜间（22:00至次日6:00）禁止在噪声敏感建筑物集中区域"
+        "进行产生噪声的建筑施工作业，抢修、抢险作业和因生产工艺要求必须连续施工的除外。"
+        "记录施工地点、时间、单位名称，转城管执法部门。",
+    },
+    {
+        "title": "Water outage: what to tell the caller",
+        "category": "Water",
+        "basis": "knowledge",
+        "body": "Ask for the address and since when the water is off. Planned outages are announced "
+        "by the water company 24 hours ahead; otherwise send the order to the water company "
+        "as urgent and promise a callback within 15 minutes.",
+    },
 ]
 
 
@@ -100,24 +159,52 @@ class DemoUser:
 USERS = [
     DemoUser("admin", "admin123", "admin", "管理员 Admin"),
     DemoUser("supervisor", "super123", "supervisor", "主管 周敏"),
-    DemoUser("leader", "leader123", "leader", "值班长 赵强", "8000",
-             {"zh": 9, "complaint": 9, "en": 5}, {"complaints": 0, "vip": 0}),
-    DemoUser("agent1", "agent123", "agent", "张伟", "8001", {"zh": 8, "billing": 6},
-             {"general": 0, "vip": 0}),
-    DemoUser("agent2", "agent123", "agent", "王芳", "8002", {"zh": 7, "en": 6, "complaint": 6},
-             {"general": 0, "english": 0, "complaints": 1}),
-    DemoUser("agent3", "agent123", "agent", "李娜", "8003", {"zh": 9, "yue": 8, "complaint": 8},
-             {"general": 0, "complaints": 0}),
-    DemoUser("agent4", "agent123", "agent", "刘洋", "8004", {"zh": 6, "en": 8},
-             {"general": 1, "english": 0}),
-    DemoUser("agent5", "agent123", "agent", "陈静", "8005", {"zh": 8, "billing": 8},
-             {"general": 0, "vip": 1}),
+    DemoUser(
+        "leader",
+        "leader123",
+        "leader",
+        "值班长 赵强",
+        "8000",
+        {"zh": 9, "complaint": 9, "en": 5},
+        {"complaints": 0, "vip": 0},
+    ),
+    DemoUser(
+        "agent1", "agent123", "agent", "张伟", "8001", {"zh": 8, "billing": 6}, {"general": 0, "vip": 0}
+    ),
+    DemoUser(
+        "agent2",
+        "agent123",
+        "agent",
+        "王芳",
+        "8002",
+        {"zh": 7, "en": 6, "complaint": 6},
+        {"general": 0, "english": 0, "complaints": 1},
+    ),
+    DemoUser(
+        "agent3",
+        "agent123",
+        "agent",
+        "李娜",
+        "8003",
+        {"zh": 9, "yue": 8, "complaint": 8},
+        {"general": 0, "complaints": 0},
+    ),
+    DemoUser("agent4", "agent123", "agent", "刘洋", "8004", {"zh": 6, "en": 8}, {"general": 1, "english": 0}),
+    DemoUser(
+        "agent5", "agent123", "agent", "陈静", "8005", {"zh": 8, "billing": 8}, {"general": 0, "vip": 1}
+    ),
     DemoUser("agent6", "agent123", "agent", "杨磊", "8006", {"zh": 5}, {"general": 1}),
 ]
 
 
-async def load_demo(session: AsyncSession, service: CenterService, passwords: Passwords,
-                    tenant_id: str = "default", *, once: bool = True) -> bool:
+async def load_demo(
+    session: AsyncSession,
+    service: CenterService,
+    passwords: Passwords,
+    tenant_id: str = "default",
+    *,
+    once: bool = True,
+) -> bool:
     """Create the demo users, skills and queues. False when they were loaded before."""
     tenant = await session.get(Tenant, tenant_id)
     if tenant is None:
@@ -130,22 +217,35 @@ async def load_demo(session: AsyncSession, service: CenterService, passwords: Pa
         await acd_config.save_queue(session, service, tenant_id, queue_id, values, create=True)
     created: dict[str, str] = {}
     for demo in USERS:
-        user = await users.create_user(session, passwords, tenant_id=tenant_id,
-                                       username=demo.username, password=demo.password,
-                                       role=demo.role, display_name=demo.name)
+        user = await users.create_user(
+            session,
+            passwords,
+            tenant_id=tenant_id,
+            username=demo.username,
+            password=demo.password,
+            role=demo.role,
+            display_name=demo.name,
+        )
         created[demo.username] = user.id
         if demo.queues is not None:
-            await acd_config.save_agent(session, service, tenant_id, user.id,
-                                        {"extension": demo.extension, "skills": demo.skills,
-                                         "queues": demo.queues}, create=True)
+            await acd_config.save_agent(
+                session,
+                service,
+                tenant_id,
+                user.id,
+                {"extension": demo.extension, "skills": demo.skills, "queues": demo.queues},
+                create=True,
+            )
         if demo.extension:  # a SIP phone per seat: user = extension, password = the login's
             sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
-            await sip_accounts.set_account(session, None, tenant_id, user.id, password=demo.password,
-                                           username=sip_user)
+            await sip_accounts.set_account(
+                session, None, tenant_id, user.id, password=demo.password, username=sip_user
+            )
     await _work_order_setup(session, tenant_id, leader_id=created["leader"])
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
-    await ivr_flows.save_flow(session, None, tenant_id, "default",
-                              {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW})
+    await ivr_flows.save_flow(
+        session, None, tenant_id, "default", {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW}
+    )
     tenant.settings = {**(tenant.settings or {}), "demo_loaded": True}
     await session.flush()
     return True

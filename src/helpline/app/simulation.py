@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from helpline.app.clock import VirtualClock
-from helpline.domain.agent import Agent
-from helpline.domain.call import Call, CallState
-from helpline.domain.center import ContactCenter
+from helpline.domain.acd.agent import Agent
+from helpline.domain.acd.call import Call, CallState
+from helpline.domain.acd.center import ContactCenter
+from helpline.domain.acd.metrics import MetricsFold
+from helpline.domain.acd.queue import QueueConfig
 from helpline.domain.errors import Invalid
 from helpline.domain.events import CallAbandoned, CallAnswered, CallOffered, Event
-from helpline.domain.metrics import MetricsFold
-from helpline.domain.queue import QueueConfig
 
 QUEUE_ID = "main"
 HANDLE_DISTRIBUTIONS = ("exponential", "lognormal")
@@ -53,8 +53,11 @@ class SimulationConfig:
             (self.hours > 0, "hours", "a positive duration"),
             (self.sl_seconds > 0, "sl_seconds", "a positive service-level threshold"),
             (self.warmup_hours >= 0, "warmup_hours", "a warm-up of zero or more hours"),
-            (self.handle_dist in HANDLE_DISTRIBUTIONS, "handle_dist",
-             f"one of {', '.join(HANDLE_DISTRIBUTIONS)}"),
+            (
+                self.handle_dist in HANDLE_DISTRIBUTIONS,
+                "handle_dist",
+                f"one of {', '.join(HANDLE_DISTRIBUTIONS)}",
+            ),
         ]
         for ok, field, wanted in checks:
             if not ok:
@@ -70,9 +73,16 @@ class Simulation:
         self.rng = random.Random(config.seed)
         self.clock = VirtualClock()
         self.center = ContactCenter("sim", seed=config.seed, default_ring_timeout=3600.0)
-        self.center.put_queue(QueueConfig(QUEUE_ID, name="main", wrapup_seconds=config.wrapup,
-                                          ring_timeout=3600.0, sl_seconds=config.sl_seconds,
-                                          aging_per_minute=0.0))
+        self.center.put_queue(
+            QueueConfig(
+                QUEUE_ID,
+                name="main",
+                wrapup_seconds=config.wrapup,
+                ring_timeout=3600.0,
+                sl_seconds=config.sl_seconds,
+                aging_per_minute=0.0,
+            )
+        )
         self.warmup = config.warmup_hours * 3600.0
         self.end = self.warmup + config.hours * 3600.0
         self.fold = MetricsFold(config.sl_seconds, since=self.warmup)
@@ -134,8 +144,8 @@ class Simulation:
             self._next_arrival(now)
             self._process(events, now)
         elif kind == "abandon":
-            call = center.calls.get(key)
-            if call is not None and call.state in (CallState.QUEUED, CallState.OFFERED):
+            waiting = center.calls.get(key)
+            if waiting is not None and waiting.state in (CallState.QUEUED, CallState.OFFERED):
                 self._process(center.hangup(key, now, by="caller"), now)
         elif kind == "hangup":
             call_id, agent_id = key.split("|")
@@ -169,6 +179,5 @@ class Simulation:
         }
 
 
-def simulate(config: SimulationConfig,
-             progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+def simulate(config: SimulationConfig, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
     return Simulation(config).run(progress)

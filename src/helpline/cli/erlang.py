@@ -1,6 +1,6 @@
 """``helpline erlang``: how many agents a queue needs (Erlang C, or Erlang A with patience).
 
-A thin shell over :mod:`helpline.domain.erlang`: parse options, print a table or one JSON
+A thin shell over :mod:`helpline.domain.wfm.erlang`: parse options, print a table or one JSON
 object, and turn a domain :class:`Invalid` into a one-line message and exit code 2, so a
 typo in a planning script never shows a traceback.
 """
@@ -15,14 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from helpline.domain.erlang import (
+from helpline.domain.errors import Invalid
+from helpline.domain.wfm.erlang import (
     Staffing,
     agents_for_service_level,
     erlang_a_metrics,
     erlang_c_metrics,
     scheduled_agents,
 )
-from helpline.domain.errors import Invalid
 
 EXIT_BAD_INPUT = 2
 
@@ -72,16 +72,12 @@ def _table(rows: list[Staffing], chosen: int, sl_seconds: float) -> Table:
 
 
 def erlang(
-    calls_per_hour: Annotated[
-        float, typer.Option("--calls-per-hour", help="Offered calls per hour.")
-    ],
+    calls_per_hour: Annotated[float, typer.Option("--calls-per-hour", help="Offered calls per hour.")],
     aht: Annotated[float, typer.Option("--aht", help="Mean handle time, seconds.")],
     sl_seconds: Annotated[
         float, typer.Option("--sl-seconds", help="Service-level threshold T, seconds.")
     ] = 20.0,
-    target_sl: Annotated[
-        float, typer.Option("--target-sl", help="Target fraction answered within T.")
-    ] = 0.8,
+    target_sl: Annotated[float, typer.Option("--target-sl", help="Target fraction answered within T.")] = 0.8,
     patience: Annotated[
         float | None,
         typer.Option("--patience", help="Mean caller patience, seconds (uses Erlang A)."),
@@ -122,8 +118,7 @@ def erlang(
     )
     if agents is None:
         console.print(
-            f"Agents needed for {target_sl:.0%} within {sl_seconds:g} s: "
-            f"[bold]{staffing.agents}[/bold]"
+            f"Agents needed for {target_sl:.0%} within {sl_seconds:g} s: [bold]{staffing.agents}[/bold]"
         )
         console.print(f"Scheduled with {shrinkage:.0%} shrinkage: [bold]{scheduled}[/bold]")
         rows = [
@@ -143,8 +138,7 @@ def erlang(
     console.print(f"Scheduled with {shrinkage:.0%} shrinkage: {scheduled}")
     if not math.isfinite(staffing.asa_seconds):
         console.print(
-            "[bold red]Calls arrive faster than this staff can answer them: "
-            "the queue never settles.[/]"
+            "[bold red]Calls arrive faster than this staff can answer them: the queue never settles.[/]"
         )
     console.print(f"Service level ({sl_seconds:g} s): {staffing.service_level:.1%}")
     console.print(f"ASA: {_seconds(staffing.asa_seconds)}")

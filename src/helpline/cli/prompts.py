@@ -11,7 +11,7 @@ import asyncio
 
 import typer
 
-from helpline.app.prompts import DEFAULT_PROMPTS
+from helpline.app.ivr.prompts import DEFAULT_PROMPTS
 from helpline.bootstrap_sip import prompt_library
 from helpline.config import load_settings
 

@@ -19,15 +19,17 @@ def _erlang_prediction(config: SimulationConfig) -> dict[str, Any] | None:
     """Erlang's answer for the same traffic, when its assumptions hold (exponential, no wrap-up)."""
     if config.handle_dist != "exponential" or config.wrapup:
         return None
-    from helpline.domain import erlang
+    from helpline.domain.wfm import erlang
 
     if config.patience is None:
-        staffing = erlang.erlang_c_metrics(config.agents, config.calls_per_hour, config.aht,
-                                           config.sl_seconds)
+        staffing = erlang.erlang_c_metrics(
+            config.agents, config.calls_per_hour, config.aht, config.sl_seconds
+        )
         model = "erlang_c"
     else:
-        staffing = erlang.erlang_a_metrics(config.agents, config.calls_per_hour, config.aht,
-                                           config.patience, config.sl_seconds)
+        staffing = erlang.erlang_a_metrics(
+            config.agents, config.calls_per_hour, config.aht, config.patience, config.sl_seconds
+        )
         model = "erlang_a"
     return {
         "model": model,
@@ -52,18 +54,33 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
     """Run the real ACD core on a virtual switch and clock, and print the KPIs."""
-    config = SimulationConfig(agents=agents, calls_per_hour=calls_per_hour, aht=aht,
-                              handle_dist=handle_dist, wrapup=wrapup, patience=patience,
-                              hours=hours, sl_seconds=sl_seconds, seed=seed,
-                              warmup_hours=warmup_hours)
+    config = SimulationConfig(
+        agents=agents,
+        calls_per_hour=calls_per_hour,
+        aht=aht,
+        handle_dist=handle_dist,
+        wrapup=wrapup,
+        patience=patience,
+        hours=hours,
+        sl_seconds=sl_seconds,
+        seed=seed,
+        warmup_hours=warmup_hours,
+    )
     err = Console(stderr=True)
     try:
         config.validate()
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None
-    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    ) as bar:
         task = bar.add_task("sim", total=1.0)
         result = run(config, progress=lambda done: bar.update(task, completed=done))
     result.pop("config")
@@ -75,17 +92,29 @@ def simulate(
     table.add_column("metric")
     table.add_column("simulated", justify="right")
     table.add_column(prediction["model"] if prediction else "erlang", justify="right")
-    rows = [("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
-            ("service level", "service_level"), ("ASA (s)", "asa_seconds"),
-            ("abandon rate", "abandon_rate"), ("AHT (s)", "aht_seconds"),
-            ("occupancy", "occupancy")]
+    rows = [
+        ("offered", "offered"),
+        ("answered", "answered"),
+        ("abandoned", "abandoned"),
+        ("service level", "service_level"),
+        ("ASA (s)", "asa_seconds"),
+        ("abandon rate", "abandon_rate"),
+        ("AHT (s)", "aht_seconds"),
+        ("occupancy", "occupancy"),
+    ]
     for label, key in rows:
         value = result[key]
         predicted = prediction.get(key) if prediction else None
-        fmt = (lambda v: f"{v:.1%}") if key in ("service_level", "abandon_rate", "occupancy") \
-            else (lambda v: f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")
-        table.add_row(label, fmt(value), fmt(predicted) if predicted is not None else "")
+        as_share = key in ("service_level", "abandon_rate", "occupancy")
+        shown = _figure(value, as_share)
+        table.add_row(label, shown, _figure(predicted, as_share) if predicted is not None else "")
     Console().print(table)
 
 
 __all__ = ["HANDLE_DISTRIBUTIONS", "simulate"]
+
+
+def _figure(value: float | int, as_share: bool) -> str:
+    if as_share:
+        return f"{value:.1%}"
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"

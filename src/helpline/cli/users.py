@@ -12,8 +12,8 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.app import users
-from helpline.app.security import ROLES
+from helpline.app.people import users
+from helpline.app.people.security import ROLES
 from helpline.bootstrap import Container, build_container
 from helpline.config import load_settings
 from helpline.domain.errors import DomainError

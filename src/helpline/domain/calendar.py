@@ -57,8 +57,13 @@ def check_windows(windows: Iterable[Interval]) -> tuple[Interval, ...]:
     previous_end = 0
     for start, end in ordered:
         if not 0 <= start < end <= DAY:
-            raise Invalid("invalid_hours", "a working window must start before it ends, within a day",
-                          field="hours", start=start, end=end)
+            raise Invalid(
+                "invalid_hours",
+                "a working window must start before it ends, within a day",
+                field="hours",
+                start=start,
+                end=end,
+            )
         if start < previous_end:
             raise Invalid("invalid_hours", "working windows overlap", field="hours", start=start)
         previous_end = end
@@ -105,19 +110,25 @@ class BusinessCalendar:
         self.weekly: dict[int, tuple[Interval, ...]] = {}
         for weekday, hours in weekly.items():
             if weekday not in range(7):
-                raise Invalid("invalid_weekday", "weekdays run from 0 (Monday) to 6", field="weekly",
-                              weekday=weekday)
+                raise Invalid(
+                    "invalid_weekday", "weekdays run from 0 (Monday) to 6", field="weekly", weekday=weekday
+                )
             windows = parse_hours(hours) if isinstance(hours, str) else check_windows(hours)
             if windows:
                 self.weekly[weekday] = windows
         if not self.weekly:
-            raise Invalid("no_working_hours", "a calendar needs working hours on at least one weekday",
-                          field="weekly")
+            raise Invalid(
+                "no_working_hours", "a calendar needs working hours on at least one weekday", field="weekly"
+            )
         self.holidays = frozenset(holidays)
         self.workdays = frozenset(workdays)
         if self.holidays & self.workdays:
-            raise Invalid("holiday_is_workday", "a day cannot be both a holiday and a make-up workday",
-                          field="workdays", days=sorted(d.isoformat() for d in self.holidays & self.workdays))
+            raise Invalid(
+                "holiday_is_workday",
+                "a day cannot be both a holiday and a make-up workday",
+                field="workdays",
+                days=sorted(d.isoformat() for d in self.holidays & self.workdays),
+            )
         if workday_hours is None:
             self.workday_hours = self.weekly[min(self.weekly)]
         elif isinstance(workday_hours, str):

@@ -14,9 +14,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from helpline.adapters.db.repositories import UserRepository
-from helpline.app.security import ROLE_RANK, NotAuthenticated, decode_token, role_at_least
-from helpline.app.user_cache import UserCache
+from helpline.adapters.db.repositories.people import UserRepository
+from helpline.app.people.security import ROLE_RANK, NotAuthenticated, decode_token, role_at_least
+from helpline.app.people.user_cache import UserCache
 from helpline.bootstrap import Container
 from helpline.domain.errors import Forbidden
 
@@ -28,7 +28,7 @@ _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 class Principal:
     """The signed-in user as handlers see it. ``role`` is read from the database and kept for
     a few seconds (:func:`user_cache`); a change of role or status through
-    :func:`helpline.app.users.update_user` drops it, so a demotion or a disabled account takes
+    :func:`helpline.app.people.users.update_user` drops it, so a demotion or a disabled account takes
     effect at the next request of this process (of another process: within the cache's ttl)."""
 
     user_id: str

@@ -30,10 +30,15 @@ from helpline.adapters.telephony.sip.timers import TimerConfig
 
 SIPP = shutil.which("sipp")
 needs_sipp = pytest.mark.skipif(
-    SIPP is None, reason="sipp is not installed (Debian: apt-get install sip-tester)")
+    SIPP is None, reason="sipp is not installed (Debian: apt-get install sip-tester)"
+)
 SCENARIOS = Path(__file__).parent / "scenarios"
-PCAP_DIRS = (Path("/usr/share/sip-tester"), Path("/usr/share/sip-tester/pcap"),
-             Path("/usr/local/share/sipp/pcap"), Path("/usr/share/sipp/pcap"))
+PCAP_DIRS = (
+    Path("/usr/share/sip-tester"),
+    Path("/usr/share/sip-tester/pcap"),
+    Path("/usr/local/share/sipp/pcap"),
+    Path("/usr/share/sipp/pcap"),
+)
 
 
 def pcap(name: str) -> Path:
@@ -63,8 +68,10 @@ def free_even_port() -> int:
     for _ in range(50):
         port = random.randrange(40000, 59000, 2)
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
-                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a,
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b,
+            ):
                 a.bind(("127.0.0.1", port))
                 b.bind(("127.0.0.1", port + 1))
             return port
@@ -101,18 +108,39 @@ class Sipp:
     async def run(self, scenario: Path, *args: str, timeout: float = 20.0) -> SippResult:
         assert SIPP is not None
         proc = await asyncio.create_subprocess_exec(
-            SIPP, "-sf", str(scenario), *args, "-m", "1", "-nostdin", "-timeout", f"{int(timeout)}s",
-            "-timeout_error", "-trace_err", "-i", "127.0.0.1", "-mi", "127.0.0.1",
-            cwd=self.workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            SIPP,
+            "-sf",
+            str(scenario),
+            *args,
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            f"{int(timeout)}s",
+            "-timeout_error",
+            "-trace_err",
+            "-i",
+            "127.0.0.1",
+            "-mi",
+            "127.0.0.1",
+            cwd=self.workdir,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout + 10)
         except TimeoutError:
             proc.kill()
             out, err = await proc.communicate()
-        errors = "".join(p.read_text(errors="replace")
-                         for p in self.workdir.glob(f"{scenario.stem}*_errors.log"))
-        return SippResult(proc.returncode if proc.returncode is not None else -1,
-                          out.decode(errors="replace"), err.decode(errors="replace"), errors)
+        errors = "".join(
+            p.read_text(errors="replace") for p in self.workdir.glob(f"{scenario.stem}*_errors.log")
+        )
+        return SippResult(
+            proc.returncode if proc.returncode is not None else -1,
+            out.decode(errors="replace"),
+            err.decode(errors="replace"),
+            errors,
+        )
 
 
 @pytest.fixture(name="sipp")
@@ -172,10 +200,15 @@ class FakeAcd:
 
 def make_config(**overrides: object) -> SipConfig:
     base = random.randrange(30000, 39000, 200)
-    config = SipConfig(port=free_port(), users={"201": "secret", "202": "secret"},
-                       inbound_numbers={"100": "default"}, trusted_peers=("127.0.0.1",),
-                       rtp_port_range=(base, base + 200), ivr_timeout=2.0,
-                       timers=TimerConfig(t1=0.1, t2=0.4, t4=0.5))
+    config = SipConfig(
+        port=free_port(),
+        users={"201": "secret", "202": "secret"},
+        inbound_numbers={"100": "default"},
+        trusted_peers=("127.0.0.1",),
+        rtp_port_range=(base, base + 200),
+        ivr_timeout=2.0,
+        timers=TimerConfig(t1=0.1, t2=0.4, t4=0.5),
+    )
     for key, value in overrides.items():
         setattr(config, key, value)
     return config
@@ -190,8 +223,11 @@ async def make_switch_fixture() -> AsyncIterator[SwitchFactory]:
 
     async def start(**overrides: object) -> tuple[SipSwitch, FakeAcd]:
         acd = FakeAcd()
-        switch = SipSwitch(make_config(**overrides), listener=acd,
-                           extension_of=lambda tenant, agent: agent.removeprefix("agent-"))
+        switch = SipSwitch(
+            make_config(**overrides),
+            listener=acd,
+            extension_of=lambda tenant, agent: agent.removeprefix("agent-"),
+        )
         acd.switch = switch
         await switch.start()
         started.append(switch)
@@ -207,15 +243,27 @@ async def make_switch_fixture() -> AsyncIterator[SwitchFactory]:
 TIMEOUT = 2.0
 
 
-def request(method: str, port: int, *, uri: str = "sip:100@127.0.0.1", branch: str = "z9hG4bK-t1",
-            extra: str = "", body: str = "", cseq: int = 1, to_tag: str = "", max_forwards: int = 70,
-            transport: str = "UDP") -> bytes:
+def request(
+    method: str,
+    port: int,
+    *,
+    uri: str = "sip:100@127.0.0.1",
+    branch: str = "z9hG4bK-t1",
+    extra: str = "",
+    body: str = "",
+    cseq: int = 1,
+    to_tag: str = "",
+    max_forwards: int = 70,
+    transport: str = "UDP",
+) -> bytes:
     to = f"<{uri}>" + (f";tag={to_tag}" if to_tag else "")
-    head = (f"{method} {uri} SIP/2.0\r\n"
-            f"Via: SIP/2.0/{transport} 127.0.0.1:{port};branch={branch};rport\r\n"
-            f"From: <sip:tester@127.0.0.1>;tag=from1\r\nTo: {to}\r\n"
-            f"Call-ID: {branch}@test\r\nCSeq: {cseq} {method}\r\nMax-Forwards: {max_forwards}\r\n"
-            f"{extra}Content-Length: {len(body.encode())}\r\n\r\n{body}")
+    head = (
+        f"{method} {uri} SIP/2.0\r\n"
+        f"Via: SIP/2.0/{transport} 127.0.0.1:{port};branch={branch};rport\r\n"
+        f"From: <sip:tester@127.0.0.1>;tag=from1\r\nTo: {to}\r\n"
+        f"Call-ID: {branch}@test\r\nCSeq: {cseq} {method}\r\nMax-Forwards: {max_forwards}\r\n"
+        f"{extra}Content-Length: {len(body.encode())}\r\n\r\n{body}"
+    )
     return head.encode()
 
 

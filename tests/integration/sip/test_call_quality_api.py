@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from helpline.adapters.db.acd_tables import CallRecord
+from helpline.adapters.db.tables.acd import CallRecord
 from helpline.adapters.telephony.sip.rtp import FarEndReport, RtpPacket, RtpStats, SourceStats
-from helpline.app.call_quality import leg_rows, save_quality
+from helpline.app.telephony.call_quality import leg_rows, save_quality
 
 
 def stats(role: str, codec: str, received: int, lost: int) -> RtpStats:

@@ -26,15 +26,27 @@ pytestmark = needs_sipp
 
 
 async def call_with_digit(switch: SipSwitch, sipp: Sipp, *transport: str) -> None:
-    scenario = sipp.scenario("uac_dtmf.xml", before_dtmf=800, hold_for=1500,
-                             dtmf_pcap=pcap("dtmf_2833_1.pcap"))
-    result = await sipp.run(scenario, "-s", "100", f"127.0.0.1:{switch.port}", "-p", str(free_port()),
-                            "-mp", str(free_even_port()), "-rtp_echo", *transport)
+    scenario = sipp.scenario(
+        "uac_dtmf.xml", before_dtmf=800, hold_for=1500, dtmf_pcap=pcap("dtmf_2833_1.pcap")
+    )
+    result = await sipp.run(
+        scenario,
+        "-s",
+        "100",
+        f"127.0.0.1:{switch.port}",
+        "-p",
+        str(free_port()),
+        "-mp",
+        str(free_even_port()),
+        "-rtp_echo",
+        *transport,
+    )
     assert result.returncode == 0, str(result)
 
 
 async def test_caller_hears_the_prompt_and_the_key_press_is_reported(
-        make_switch: SwitchFactory, sipp: Sipp) -> None:
+    make_switch: SwitchFactory, sipp: Sipp
+) -> None:
     switch, acd = await make_switch()
     await call_with_digit(switch, sipp)
     arrived = await asyncio.wait_for(acd.arrived.get(), 5)
@@ -57,17 +69,30 @@ async def test_the_same_call_over_tcp(make_switch: SwitchFactory, sipp: Sipp) ->
     assert switch.transport is not None and switch.transport.stats.tcp_connections == 1
 
 
-async def register(switch: SipSwitch, sipp: Sipp, port: int, password: str, expect: int,
-                   *transport: str) -> None:
+async def register(
+    switch: SipSwitch, sipp: Sipp, port: int, password: str, expect: int, *transport: str
+) -> None:
     scenario = sipp.scenario("register.xml", expect=expect)
-    result = await sipp.run(scenario, "-s", "201", "-au", "201", "-ap", password,
-                            f"127.0.0.1:{switch.port}", "-p", str(port), *transport)
+    result = await sipp.run(
+        scenario,
+        "-s",
+        "201",
+        "-au",
+        "201",
+        "-ap",
+        password,
+        f"127.0.0.1:{switch.port}",
+        "-p",
+        str(port),
+        *transport,
+    )
     assert result.returncode == 0, str(result)
 
 
 @pytest.mark.parametrize("transport", [(), ("-t", "t1")], ids=["udp", "tcp"])
 async def test_agent_registers_with_the_right_password(
-        make_switch: SwitchFactory, sipp: Sipp, transport: tuple[str, ...]) -> None:
+    make_switch: SwitchFactory, sipp: Sipp, transport: tuple[str, ...]
+) -> None:
     switch, _ = await make_switch()
     port = free_port()
     await register(switch, sipp, port, "secret", 200, *transport)
@@ -76,7 +101,8 @@ async def test_agent_registers_with_the_right_password(
 
 
 async def test_wrong_password_is_refused_and_repeated_failures_are_throttled(
-        make_switch: SwitchFactory, sipp: Sipp) -> None:
+    make_switch: SwitchFactory, sipp: Sipp
+) -> None:
     switch, _ = await make_switch(auth_max_failures=2)
     await register(switch, sipp, free_port(), "wrong", 403)
     assert switch.registrar.lookup("201") == []
@@ -84,25 +110,52 @@ async def test_wrong_password_is_refused_and_repeated_failures_are_throttled(
     # blocked now: even the right password is refused until the block expires
     assert switch.auth.throttle.blocked("127.0.0.1")
     scenario = sipp.scenario("register.xml", expect=200)
-    result = await sipp.run(scenario, "-s", "201", "-au", "201", "-ap", "secret",
-                            f"127.0.0.1:{switch.port}", "-p", str(free_port()), timeout=3)
+    result = await sipp.run(
+        scenario,
+        "-s",
+        "201",
+        "-au",
+        "201",
+        "-ap",
+        "secret",
+        f"127.0.0.1:{switch.port}",
+        "-p",
+        str(free_port()),
+        timeout=3,
+    )
     assert result.returncode != 0
     assert switch.registrar.lookup("201") == []
 
 
 async def test_agent_phone_is_rung_answers_and_is_bridged_to_the_caller(
-        make_switch: SwitchFactory, sipp: Sipp, tmp_path: Path) -> None:
+    make_switch: SwitchFactory, sipp: Sipp, tmp_path: Path
+) -> None:
     switch, acd = await make_switch(recording_dir=str(tmp_path / "recordings"))
     acd.ring = "agent-201"
     agent_port = free_port()
     await register(switch, sipp, agent_port, "secret", 200)
-    agent = asyncio.create_task(sipp.run(
-        sipp.scenario("uas_agent.xml", ring_for=300, audio_pcap=pcap("g711a.pcap")),
-        "-p", str(agent_port), "-mp", str(free_even_port())))
-    caller = asyncio.create_task(sipp.run(
-        sipp.scenario("uac_bridged.xml", before_dtmf=500, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
-        "-s", "100", f"127.0.0.1:{switch.port}", "-p", str(free_port()), "-mp", str(free_even_port()),
-        "-rtp_echo"))
+    agent = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uas_agent.xml", ring_for=300, audio_pcap=pcap("g711a.pcap")),
+            "-p",
+            str(agent_port),
+            "-mp",
+            str(free_even_port()),
+        )
+    )
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uac_bridged.xml", before_dtmf=500, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
+            "-s",
+            "100",
+            f"127.0.0.1:{switch.port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+            "-rtp_echo",
+        )
+    )
     await asyncio.wait_for(acd.bridged.wait(), 10)
     arrived = acd.arrived.get_nowait()
     call = switch.calls[arrived.call_id]
@@ -140,17 +193,37 @@ async def test_a_supervisor_listens_then_barges_in(make_switch: SwitchFactory, s
     agent_port, supervisor_port = free_port(), free_port()
     await register(switch, sipp, agent_port, "secret", 200)
     scenario = sipp.scenario("register.xml", expect=200)
-    result = await sipp.run(scenario, "-s", "202", "-au", "202", "-ap", "secret",
-                            f"127.0.0.1:{switch.port}", "-p", str(supervisor_port))
+    result = await sipp.run(
+        scenario,
+        "-s",
+        "202",
+        "-au",
+        "202",
+        "-ap",
+        "secret",
+        f"127.0.0.1:{switch.port}",
+        "-p",
+        str(supervisor_port),
+    )
     assert result.returncode == 0, str(result)
     phone = sipp.scenario("uas_agent.xml", ring_for=200, audio_pcap=pcap("g711a.pcap"))
     agent = asyncio.create_task(sipp.run(phone, "-p", str(agent_port), "-mp", str(free_even_port())))
     supervisor = asyncio.create_task(
-        sipp.run(phone, "-p", str(supervisor_port), "-mp", str(free_even_port())))
-    caller = asyncio.create_task(sipp.run(
-        sipp.scenario("uac_bridged.xml", before_dtmf=300, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
-        "-s", "100", f"127.0.0.1:{switch.port}", "-p", str(free_port()), "-mp", str(free_even_port()),
-        "-rtp_echo"))
+        sipp.run(phone, "-p", str(supervisor_port), "-mp", str(free_even_port()))
+    )
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uac_bridged.xml", before_dtmf=300, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
+            "-s",
+            "100",
+            f"127.0.0.1:{switch.port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+            "-rtp_echo",
+        )
+    )
     await asyncio.wait_for(acd.bridged.wait(), 10)
     call = switch.calls[acd.arrived.get_nowait().call_id]
 
@@ -183,18 +256,29 @@ async def test_a_supervisor_listens_then_barges_in(make_switch: SwitchFactory, s
     assert summary.rtp["agent-202"].packets_sent > 50  # the mix, every 20 ms
 
 
-@pytest.mark.parametrize(("scenario", "reason"), [("uas_agent_unanswered.xml", "timeout"),
-                                                  ("uas_agent_busy.xml", "busy")])
+@pytest.mark.parametrize(
+    ("scenario", "reason"), [("uas_agent_unanswered.xml", "timeout"), ("uas_agent_busy.xml", "busy")]
+)
 async def test_agent_phone_that_does_not_take_the_call_is_reported(
-        make_switch: SwitchFactory, sipp: Sipp, scenario: str, reason: str) -> None:
+    make_switch: SwitchFactory, sipp: Sipp, scenario: str, reason: str
+) -> None:
     switch, acd = await make_switch(ring_timeout=1.0)
     acd.ring = "agent-201"
     agent_port = free_port()
     await register(switch, sipp, agent_port, "secret", 200)
     agent = asyncio.create_task(sipp.run(sipp.scenario(scenario), "-p", str(agent_port)))
-    caller = asyncio.create_task(sipp.run(
-        sipp.scenario("uac_bridged.xml", before_dtmf=300, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
-        "-s", "100", f"127.0.0.1:{switch.port}", "-p", str(free_port()), "-mp", str(free_even_port())))
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uac_bridged.xml", before_dtmf=300, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
+            "-s",
+            "100",
+            f"127.0.0.1:{switch.port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+        )
+    )
     arrived = await asyncio.wait_for(acd.arrived.get(), 10)
     result = await asyncio.wait_for(agent, 15)  # it got its CANCEL (or sent 486) and the ACK
     assert result.returncode == 0, str(result)
@@ -211,9 +295,18 @@ async def test_agent_phone_that_does_not_take_the_call_is_reported(
 async def test_unregistered_agent_is_reported_as_failed(make_switch: SwitchFactory, sipp: Sipp) -> None:
     switch, acd = await make_switch()
     acd.ring = "agent-202"
-    caller = asyncio.create_task(sipp.run(
-        sipp.scenario("uac_bridged.xml", before_dtmf=300, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
-        "-s", "100", f"127.0.0.1:{switch.port}", "-p", str(free_port()), "-mp", str(free_even_port())))
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uac_bridged.xml", before_dtmf=300, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
+            "-s",
+            "100",
+            f"127.0.0.1:{switch.port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+        )
+    )
     arrived = await asyncio.wait_for(acd.arrived.get(), 10)
     for _ in range(50):
         if any(e[0] == "failed" for e in acd.events):

@@ -20,8 +20,10 @@ from sipharness import (  # noqa: F401  (fixtures)
     sipp_fixture,
 )
 
-SDP = ("v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-       "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n")
+SDP = (
+    "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+)
 SEED = 20240601
 
 
@@ -30,27 +32,67 @@ def corpus(port: int) -> list[bytes]:
     inbound, so a mutation rarely becomes a real call)."""
     return [
         request("INVITE", port, uri="sip:999@127.0.0.1", extra="Content-Type: application/sdp\r\n", body=SDP),
-        request("REGISTER", port, uri="sip:127.0.0.1",
-                extra="Contact: <sip:201@127.0.0.1:5099>\r\nExpires: 60\r\n"),
-        request("REGISTER", port, uri="sip:127.0.0.1", extra=(
-            'Authorization: Digest username="201", realm="helpline", nonce="abc.def", '
-            'uri="sip:127.0.0.1", response="00000000000000000000000000000000", qop=auth, '
-            'nc=00000001, cnonce="x"\r\nContact: <sip:201@127.0.0.1:5099>\r\n')),
+        request(
+            "REGISTER",
+            port,
+            uri="sip:127.0.0.1",
+            extra="Contact: <sip:201@127.0.0.1:5099>\r\nExpires: 60\r\n",
+        ),
+        request(
+            "REGISTER",
+            port,
+            uri="sip:127.0.0.1",
+            extra=(
+                'Authorization: Digest username="201", realm="helpline", nonce="abc.def", '
+                'uri="sip:127.0.0.1", response="00000000000000000000000000000000", qop=auth, '
+                'nc=00000001, cnonce="x"\r\nContact: <sip:201@127.0.0.1:5099>\r\n'
+            ),
+        ),
         request("OPTIONS", port),
         request("BYE", port, to_tag="abc"),
         request("ACK", port, to_tag="abc"),
         request("CANCEL", port),
-        request("INFO", port, to_tag="abc", extra="Content-Type: application/dtmf-relay\r\n",
-                body="Signal=5\r\nDuration=100\r\n"),
+        request(
+            "INFO",
+            port,
+            to_tag="abc",
+            extra="Content-Type: application/dtmf-relay\r\n",
+            body="Signal=5\r\nDuration=100\r\n",
+        ),
         b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-x\r\nFrom: <sip:a@b>;tag=1\r\n"
         b"To: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
     ]
 
 
-TOKENS = [b"\r\n", b"\r\n\r\n", b":", b";", b",", b"<", b">", b'"', b"\\", b"@", b"sip:", b"SIP/2.0",
-          b"Content-Length: 99999\r\n", b"l: -1\r\n", b"Via: SIP/2.0/UDP\r\n", b"CSeq: 9999999999999 X\r\n",
-          b"\x00", b"\xff\xfe", b"%00", b";branch=", b";tag=", b"z9hG4bK", b"Max-Forwards: 0\r\n",
-          "²".encode(), b"[::1", b"Require: x\r\n", b"To: <sip:100@127.0.0.1>;tag=\r\n"]
+TOKENS = [
+    b"\r\n",
+    b"\r\n\r\n",
+    b":",
+    b";",
+    b",",
+    b"<",
+    b">",
+    b'"',
+    b"\\",
+    b"@",
+    b"sip:",
+    b"SIP/2.0",
+    b"Content-Length: 99999\r\n",
+    b"l: -1\r\n",
+    b"Via: SIP/2.0/UDP\r\n",
+    b"CSeq: 9999999999999 X\r\n",
+    b"\x00",
+    b"\xff\xfe",
+    b"%00",
+    b";branch=",
+    b";tag=",
+    b"z9hG4bK",
+    b"Max-Forwards: 0\r\n",
+    "²".encode(),
+    b"[::1",
+    b"Require: x\r\n",
+    b"To: <sip:100@127.0.0.1>;tag=\r\n",
+]
 
 
 def mutate(rng: random.Random, message: bytes) -> bytes:
@@ -115,8 +157,10 @@ async def fuzz_tcp(port: int, streams: int) -> None:
         except OSError:
             continue
         try:
-            stream = b"".join(mutate(rng, rng.choice(base)) if rng.random() < 0.8 else rng.choice(base)
-                              for _ in range(rng.randint(1, 8)))
+            stream = b"".join(
+                mutate(rng, rng.choice(base)) if rng.random() < 0.8 else rng.choice(base)
+                for _ in range(rng.randint(1, 8))
+            )
             if rng.random() < 0.1:
                 stream += b"OPTIONS sip:x SIP/2.0\r\n" + b"X: " + b"B" * 70000  # never-ending headers
             while stream:
@@ -143,10 +187,12 @@ async def options_answered(port: int) -> bool:
 
 @needs_sipp
 async def test_switch_survives_a_fuzz_storm_and_still_completes_a_call(
-        make_switch: SwitchFactory, sipp: Sipp) -> None:
+    make_switch: SwitchFactory, sipp: Sipp
+) -> None:
     base = random.randrange(40000, 50000, 1000)
-    switch, acd = await make_switch(rate_limit=100000.0, rate_burst=100000.0,
-                                    rtp_port_range=(base, base + 1000))
+    switch, acd = await make_switch(
+        rate_limit=100000.0, rate_burst=100000.0, rtp_port_range=(base, base + 1000)
+    )
     await asyncio.gather(fuzz_udp(switch.port, 4000), fuzz_tcp(switch.port, 60))
     # a slow connection that never finishes its headers must not hold anything up
     idle = socket.create_connection(("127.0.0.1", switch.port))
@@ -156,10 +202,20 @@ async def test_switch_survives_a_fuzz_storm_and_still_completes_a_call(
         stats = switch.transport.stats if switch.transport else None
         assert stats is not None and stats.received > 2000 and stats.parse_errors > 1000
         assert stats.handler_errors == 0  # every message was answered or dropped, no exception
-        scenario = sipp.scenario("uac_dtmf.xml", before_dtmf=600, hold_for=800,
-                                 dtmf_pcap=pcap("dtmf_2833_5.pcap"))
-        result = await sipp.run(scenario, "-s", "100", f"127.0.0.1:{switch.port}", "-p", str(free_port()),
-                                "-mp", str(free_even_port()), "-rtp_echo")
+        scenario = sipp.scenario(
+            "uac_dtmf.xml", before_dtmf=600, hold_for=800, dtmf_pcap=pcap("dtmf_2833_5.pcap")
+        )
+        result = await sipp.run(
+            scenario,
+            "-s",
+            "100",
+            f"127.0.0.1:{switch.port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+            "-rtp_echo",
+        )
         assert result.returncode == 0, str(result)
         arrived = await asyncio.wait_for(acd.arrived.get(), 5)
         while arrived.callee != "100" or arrived.digits != "5":  # a mutant may have become a call

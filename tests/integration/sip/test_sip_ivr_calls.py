@@ -23,7 +23,7 @@ from sipharness import (  # noqa: F401  (fixtures)
     sipp_fixture,
 )
 
-from helpline.app.ivr_flows import DEMO_FLOW
+from helpline.app.ivr.flows import DEMO_FLOW
 
 pytestmark = needs_sipp
 

@@ -28,9 +28,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from test_sip_platform import register_phone
 
-from helpline.adapters.db.sip_tables import CallbackRequest
+from helpline.adapters.db.tables.telephony import CallbackRequest
 from helpline.adapters.telephony.sip.calls import SwitchCall
-from helpline.app.ivr_flows import DEMO_FLOW
+from helpline.app.ivr.flows import DEMO_FLOW
 
 pytestmark = needs_sipp
 CALLER_ID = "02150001234"

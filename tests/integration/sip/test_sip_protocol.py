@@ -99,7 +99,8 @@ async def test_tcp_framing_pipelining_keepalive_and_missing_length(make_switch: 
             answers.append(parse_message(head, stream=True))
         assert [a.status for a in answers if isinstance(a, Response)] == [200, 200]
         no_length = request("OPTIONS", 1, branch="z9hG4bK-nl", transport="TCP").replace(
-            b"Content-Length: 0\r\n", b"")
+            b"Content-Length: 0\r\n", b""
+        )
         writer.write(no_length)
         await writer.drain()
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
@@ -128,10 +129,20 @@ async def test_an_answer_never_acknowledged_is_retransmitted_then_ended(make_swi
     switch, acd = await make_switch(timers=TimerConfig(t1=0.02, t2=0.08, t4=0.1))  # 64*T1 = 1.28 s
     peer = UdpPeer()
     try:
-        sdp = ("v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-               f"m=audio {peer.port + 2} RTP/AVP 0\r\n")
-        await peer.send(request("INVITE", peer.port, branch="z9hG4bK-noack",
-                                extra="Content-Type: application/sdp\r\n", body=sdp), switch.port)
+        sdp = (
+            "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            f"m=audio {peer.port + 2} RTP/AVP 0\r\n"
+        )
+        await peer.send(
+            request(
+                "INVITE",
+                peer.port,
+                branch="z9hG4bK-noack",
+                extra="Content-Type: application/sdp\r\n",
+                body=sdp,
+            ),
+            switch.port,
+        )
         seen: list[int | str] = []
         while len(seen) < 50:
             try:

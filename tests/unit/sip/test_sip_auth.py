@@ -31,28 +31,64 @@ def clock() -> Clock:
 
 @pytest.fixture
 def auth(clock: Clock) -> DigestAuth:
-    return DigestAuth("helpline", {"201": "secret", "202": "other"}.get, clock, nonce_ttl=300,
-                      throttle=FailureThrottle(clock, max_failures=3, window=60, block_for=120))
+    return DigestAuth(
+        "helpline",
+        {"201": "secret", "202": "other"}.get,
+        clock,
+        nonce_ttl=300,
+        throttle=FailureThrottle(clock, max_failures=3, window=60, block_for=120),
+    )
 
 
 def test_rfc_2617_example() -> None:
-    assert digest_response(username="Mufasa", realm="testrealm@host.com", password="Circle Of Life",
-                           method="GET", uri="/dir/index.html", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093",
-                           qop="auth", nc="00000001", cnonce="0a4f113b") == "6629fae49393a05397450978507c4ef1"
+    assert (
+        digest_response(
+            username="Mufasa",
+            realm="testrealm@host.com",
+            password="Circle Of Life",
+            method="GET",
+            uri="/dir/index.html",
+            nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093",
+            qop="auth",
+            nc="00000001",
+            cnonce="0a4f113b",
+        )
+        == "6629fae49393a05397450978507c4ef1"
+    )
 
 
-def credentials(auth: DigestAuth, *, user: str = "201", password: str = "secret", nc: str = "00000001",
-                qop: bool = True, nonce: str | None = None, realm: str = "helpline") -> str:
+def credentials(
+    auth: DigestAuth,
+    *,
+    user: str = "201",
+    password: str = "secret",
+    nc: str = "00000001",
+    qop: bool = True,
+    nonce: str | None = None,
+    realm: str = "helpline",
+) -> str:
     challenge = parse_credentials(auth.challenge())
     nonce = nonce or challenge["nonce"]
     uri = "sip:127.0.0.1"
     if qop:
-        answer = digest_response(username=user, realm=realm, password=password, method="REGISTER",
-                                 uri=uri, nonce=nonce, qop="auth", nc=nc, cnonce="abc")
-        return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-                f'response="{answer}", algorithm=MD5, qop=auth, nc={nc}, cnonce="abc"')
-    answer = digest_response(username=user, realm=realm, password=password, method="REGISTER", uri=uri,
-                             nonce=nonce)
+        answer = digest_response(
+            username=user,
+            realm=realm,
+            password=password,
+            method="REGISTER",
+            uri=uri,
+            nonce=nonce,
+            qop="auth",
+            nc=nc,
+            cnonce="abc",
+        )
+        return (
+            f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+            f'response="{answer}", algorithm=MD5, qop=auth, nc={nc}, cnonce="abc"'
+        )
+    answer = digest_response(
+        username=user, realm=realm, password=password, method="REGISTER", uri=uri, nonce=nonce
+    )
     return f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", response="{answer}"'
 
 
@@ -90,8 +126,10 @@ def test_a_replayed_nonce_count_is_refused(auth: DigestAuth) -> None:
     assert auth.verify("REGISTER", value, "10.0.0.1").verdict is Verdict.OK
     assert auth.verify("REGISTER", value, "10.0.0.1").verdict is Verdict.FAILED
     nonce = parse_credentials(value)["nonce"]
-    assert auth.verify("REGISTER", credentials(auth, nonce=nonce, nc="00000002"), "10.0.0.1").verdict \
+    assert (
+        auth.verify("REGISTER", credentials(auth, nonce=nonce, nc="00000002"), "10.0.0.1").verdict
         is Verdict.OK
+    )
 
 
 def test_an_old_nonce_is_stale_not_wrong(auth: DigestAuth, clock: Clock) -> None:
@@ -130,9 +168,11 @@ SOURCE = Address("192.0.2.5", 40000, "UDP")
 
 def register(contact: str, *, cseq: int = 1, call_id: str = "reg-1", expires: str | None = "120") -> Request:
     extra = f"Expires: {expires}\r\n" if expires is not None else ""
-    data = (f"REGISTER sip:helpline SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.5:40000;branch=z9hG4bK{cseq}\r\n"
-            f"From: <sip:201@helpline>;tag=f\r\nTo: <sip:201@helpline>\r\nCall-ID: {call_id}\r\n"
-            f"CSeq: {cseq} REGISTER\r\nContact: {contact}\r\n{extra}Content-Length: 0\r\n\r\n").encode()
+    data = (
+        f"REGISTER sip:helpline SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.5:40000;branch=z9hG4bK{cseq}\r\n"
+        f"From: <sip:201@helpline>;tag=f\r\nTo: <sip:201@helpline>\r\nCall-ID: {call_id}\r\n"
+        f"CSeq: {cseq} REGISTER\r\nContact: {contact}\r\n{extra}Content-Length: 0\r\n\r\n"
+    ).encode()
     message = parse_message(data)
     assert isinstance(message, Request)
     return message

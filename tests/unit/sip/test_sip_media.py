@@ -65,8 +65,9 @@ def test_g711_matches_audioop_when_available() -> None:
 
 
 def test_rtp_packet_round_trip_and_odd_headers() -> None:
-    packet = RtpPacket(pt=8, seq=65535, timestamp=2**32 - 1, ssrc=0xDEADBEEF, payload=b"\x01" * 160,
-                       marker=True)
+    packet = RtpPacket(
+        pt=8, seq=65535, timestamp=2**32 - 1, ssrc=0xDEADBEEF, payload=b"\x01" * 160, marker=True
+    )
     assert RtpPacket.parse(packet.to_bytes()) == packet
     # two CSRCs, a header extension and 3 bytes of padding
     fixed = bytes([0xB2, 0x00, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3])
@@ -80,8 +81,15 @@ def test_rtp_packet_round_trip_and_odd_headers() -> None:
 def test_dtmf_event_is_reported_once_per_timestamp() -> None:
     detector = DtmfDetector()
     digits = []
-    for ts, event, end in [(100, 5, False), (100, 5, False), (100, 5, True), (100, 5, True), (900, 11, False),
-                           (900, 11, True), (1700, 5, True)]:
+    for ts, event, end in [
+        (100, 5, False),
+        (100, 5, False),
+        (100, 5, True),
+        (100, 5, True),
+        (900, 11, False),
+        (900, 11, True),
+        (1700, 5, True),
+    ]:
         payload = DtmfEvent(event, end, 10, 800).to_bytes()
         digit = detector.feed(RtpPacket(101, 1, ts, 42, payload))
         if digit:
@@ -101,10 +109,13 @@ def test_loss_and_jitter_statistics() -> None:
 
 
 def test_dtmf_in_sip_info() -> None:
-    for content_type, body, digit in [("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", "5"),
-                                      ("application/dtmf-relay", "Signal=11\r\n", "#"),
-                                      ("application/dtmf", "*", "*"), ("text/plain", "5", None),
-                                      ("application/dtmf-relay", "Signal=55\r\n", None)]:
+    for content_type, body, digit in [
+        ("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", "5"),
+        ("application/dtmf-relay", "Signal=11\r\n", "#"),
+        ("application/dtmf", "*", "*"),
+        ("text/plain", "5", None),
+        ("application/dtmf-relay", "Signal=55\r\n", None),
+    ]:
         request = Request(method="INFO", uri="sip:a@b", body=body.encode())
         request.headers.add("Content-Type", content_type)
         assert dtmf_from_info(request) == digit
@@ -112,9 +123,11 @@ def test_dtmf_in_sip_info() -> None:
 
 # -- SDP --------------------------------------------------------------------------------------
 
-OFFER = (b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-         b"m=video 5000 RTP/AVP 31\r\nm=audio 4000 RTP/AVP 18 8 0 96\r\nc=IN IP4 192.0.2.2\r\n"
-         b"a=rtpmap:18 G729/8000\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n")
+OFFER = (
+    b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+    b"m=video 5000 RTP/AVP 31\r\nm=audio 4000 RTP/AVP 18 8 0 96\r\nc=IN IP4 192.0.2.2\r\n"
+    b"a=rtpmap:18 G729/8000\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n"
+)
 
 
 def test_negotiate_picks_the_first_g711_and_the_event_type() -> None:
@@ -126,8 +139,11 @@ def test_negotiate_picks_the_first_g711_and_the_event_type() -> None:
 def test_negotiate_refuses_what_it_cannot_speak() -> None:
     g729_only = OFFER.replace(b"18 8 0 96", b"18")
     assert sdp.negotiate(sdp.SessionDescription.parse(g729_only)) is None
-    wideband = OFFER.replace(b"18 8 0 96", b"97").replace(b"G729/8000", b"X").replace(
-        b"a=rtpmap:96", b"a=rtpmap:97 PCMU/16000\r\na=rtpmap:96")
+    wideband = (
+        OFFER.replace(b"18 8 0 96", b"97")
+        .replace(b"G729/8000", b"X")
+        .replace(b"a=rtpmap:96", b"a=rtpmap:97 PCMU/16000\r\na=rtpmap:96")
+    )
     assert sdp.negotiate(sdp.SessionDescription.parse(wideband)) is None
     with pytest.raises(sdp.SdpError):
         sdp.SessionDescription.parse(b"o=missing version\r\n")
@@ -226,10 +242,13 @@ class _FakeLeg:
         self.rtp = _FakeRtp()
 
 
-@pytest.mark.parametrize(("mode", "caller_hears_s", "agent_hears_s"), [
-    ("listen", False, False), ("whisper", False, True), ("barge", True, True), ("intercept", True, True)])
-def test_conference_mixes_what_each_party_may_hear(mode: str, caller_hears_s: bool,
-                                                  agent_hears_s: bool) -> None:
+@pytest.mark.parametrize(
+    ("mode", "caller_hears_s", "agent_hears_s"),
+    [("listen", False, False), ("whisper", False, True), ("barge", True, True), ("intercept", True, True)],
+)
+def test_conference_mixes_what_each_party_may_hear(
+    mode: str, caller_hears_s: bool, agent_hears_s: bool
+) -> None:
     conference = Conference()
     legs = {key: _FakeLeg() for key in ("caller", "a1", "s1")}
     for key, role in (("caller", "caller"), ("a1", "agent"), ("s1", "supervisor")):

@@ -22,13 +22,15 @@ def msg(*lines: str, body: str = "") -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
 
 
-BASIC = ["OPTIONS sip:100@example.com SIP/2.0",
-         "Via: SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK776",
-         "From: <sip:alice@example.com>;tag=1928",
-         "To: <sip:100@example.com>",
-         "Call-ID: a84b4c76e66710",
-         "CSeq: 63104 OPTIONS",
-         "Max-Forwards: 70"]
+BASIC = [
+    "OPTIONS sip:100@example.com SIP/2.0",
+    "Via: SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK776",
+    "From: <sip:alice@example.com>;tag=1928",
+    "To: <sip:100@example.com>",
+    "Call-ID: a84b4c76e66710",
+    "CSeq: 63104 OPTIONS",
+    "Max-Forwards: 70",
+]
 
 
 def with_lines(*replace: tuple[int, str | None], extra: tuple[str, ...] = ()) -> list[str]:
@@ -49,8 +51,10 @@ def parse_request(data: bytes) -> Request:
 
 def test_a_tortuous_but_valid_invite() -> None:
     """After RFC 4475 §3.1.1.1 (wsinv): odd spacing, folding, case, escapes, empty values."""
-    body = ("v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.3\r\ns=-\r\nc=IN IP4 192.0.2.4\r\n"
-            "t=0 0\r\nm=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n")
+    body = (
+        "v=0\r\no=mhandley 29739 7272939 IN IP4 192.0.2.3\r\ns=-\r\nc=IN IP4 192.0.2.4\r\n"
+        "t=0 0\r\nm=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\na=rtpmap:31 LPC\r\n"
+    )
     data = msg(
         "INVITE sip:vivekg@chair-dnrc.example.com;unknownparam SIP/2.0",
         "TO :",
@@ -78,7 +82,8 @@ def test_a_tortuous_but_valid_invite() -> None:
         'm:"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam =',
         "      newvalue ;",
         "  secondparam ; q = 0.33",
-        body=body)
+        body=body,
+    )
     request = parse_request(data)
     assert request.to.tag == "1918181833n" and request.to.uri == "sip:vivekg@chair-dnrc.example.com"
     assert request.from_.display == 'J Rosenberg \\"' and request.from_.tag == "98asjd8"
@@ -86,12 +91,16 @@ def test_a_tortuous_but_valid_invite() -> None:
     assert [(v.transport, v.host, v.branch) for v in request.vias] == [
         ("UDP", "192.0.2.2", "390skdjuw"),
         ("TCP", "spindle.example.com", "z9hG4bK9ikj8"),
-        ("UDP", "192.168.255.111", "z9hG4bK30239")]
+        ("UDP", "192.168.255.111", "z9hG4bK30239"),
+    ]
     assert request.headers.get("subject") == ""
     assert request.headers.get("newfangledheader") == "newfangled value continued newfangled value"
     [contact] = request.contacts
     assert contact.display == 'Quoted string ""' and contact.params == {
-        "newparam": "newvalue", "secondparam": None, "q": "0.33"}
+        "newparam": "newvalue",
+        "secondparam": None,
+        "q": "0.33",
+    }
     assert request.body == body.encode()
 
 
@@ -110,7 +119,8 @@ def test_folding_compact_forms_and_case() -> None:
         "   three",
         "m: <sip:bob@[2001:db8::1]:5062;transport=tcp>;expires=60, <sip:bob2@b.example.com>",
         "l: 4",
-        body="abcdEXTRA")
+        body="abcdEXTRA",
+    )
     request = parse_request(data)
     assert [v.host for v in request.vias] == ["a.example.com", "[2001:db8::9]", "c.example.com"]
     assert request.vias[1].port == 5061 and request.vias[2].params["rport"] == "5071"
@@ -118,8 +128,10 @@ def test_folding_compact_forms_and_case() -> None:
     assert request.to.uri == "sip:100@example.com" and request.to.tag is None
     assert request.cseq == CSeq(7, "INVITE")
     assert request.headers.get("x-folded") == "one two three"
-    assert [c.uri for c in request.contacts] == ["sip:bob@[2001:db8::1]:5062;transport=tcp",
-                                                  "sip:bob2@b.example.com"]
+    assert [c.uri for c in request.contacts] == [
+        "sip:bob@[2001:db8::1]:5062;transport=tcp",
+        "sip:bob2@b.example.com",
+    ]
     assert request.contacts[0].params == {"expires": "60"}
     assert request.body == b"abcd"  # bytes beyond Content-Length are discarded (§18.3)
 
@@ -199,19 +211,22 @@ def test_refused_and_dropped(lines: list[str]) -> None:
     assert error_response(caught.value) is None
 
 
-@pytest.mark.parametrize("data", [
-    b"",
-    b"\r\n\r\n",
-    b"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n",  # headers never end
-    b"INVITE  sip:a@b SIP/2.0\r\n\r\n",  # two spaces in the request line
-    b"INVITE sip:a b SIP/2.0\r\n\r\n",
-    b"INV\xffITE sip:a@b SIP/2.0\r\n\r\n",
-    b"SIP/2.0 99 Too Low\r\n\r\n",
-    b"SIP/2.0 OK\r\n\r\n",
-    b"SIP/1.0 200 OK\r\n\r\n",
-    b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\x00y\r\n\r\n",
-    b"<html><body>hello</body></html>\r\n\r\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\r\n\r\n",
+        b"INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n",  # headers never end
+        b"INVITE  sip:a@b SIP/2.0\r\n\r\n",  # two spaces in the request line
+        b"INVITE sip:a b SIP/2.0\r\n\r\n",
+        b"INV\xffITE sip:a@b SIP/2.0\r\n\r\n",
+        b"SIP/2.0 99 Too Low\r\n\r\n",
+        b"SIP/2.0 OK\r\n\r\n",
+        b"SIP/1.0 200 OK\r\n\r\n",
+        b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\x00y\r\n\r\n",
+        b"<html><body>hello</body></html>\r\n\r\n",
+    ],
+)
 def test_garbage_is_refused(data: bytes) -> None:
     with pytest.raises(Err):
         parse_message(data)
@@ -261,8 +276,9 @@ def test_no_answer_to_a_broken_ack_or_response() -> None:
 
 
 def test_response_copies_what_it_must_and_tags_to() -> None:
-    request = parse_request(msg(*BASIC, "Record-Route: <sip:p1;lr>, <sip:p2;lr>",
-                                "Via: SIP/2.0/TCP x;branch=z9hG4bK2"))
+    request = parse_request(
+        msg(*BASIC, "Record-Route: <sip:p1;lr>, <sip:p2;lr>", "Via: SIP/2.0/TCP x;branch=z9hG4bK2")
+    )
     answer = response(request, 180, to_tag="t1")
     assert answer.headers.raw("via") == request.headers.raw("via")
     assert answer.to.tag == "t1" and answer.from_.tag == "1928" and answer.call_id == request.call_id

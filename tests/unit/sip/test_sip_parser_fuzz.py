@@ -26,9 +26,35 @@ SEEDS = [
     b"REGISTER sip:127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK3\nFrom: <sip:201@h>;tag=9\n"
     b"To: <sip:201@h>\nCall-ID: r\nCSeq: 3 REGISTER\nContact: *\nExpires: 0\n\n",
 ]
-SIP_BYTES = st.sampled_from([b"\r\n", b":", b";", b",", b"<", b">", b'"', b"\\", b"@", b" ", b"\t",
-                             b"SIP/2.0", b"z9hG4bK", b"=", b"/", b"[", b"]", b"\x00", b"\xc3", "²".encode(),
-                             b"Content-Length: ", b"99999999", b"tag", b"Via: ", b"sip:"])
+SIP_BYTES = st.sampled_from(
+    [
+        b"\r\n",
+        b":",
+        b";",
+        b",",
+        b"<",
+        b">",
+        b'"',
+        b"\\",
+        b"@",
+        b" ",
+        b"\t",
+        b"SIP/2.0",
+        b"z9hG4bK",
+        b"=",
+        b"/",
+        b"[",
+        b"]",
+        b"\x00",
+        b"\xc3",
+        "²".encode(),
+        b"Content-Length: ",
+        b"99999999",
+        b"tag",
+        b"Via: ",
+        b"sip:",
+    ]
+)
 
 
 @st.composite
@@ -76,8 +102,27 @@ def test_random_bytes_parse_or_fail_cleanly(data: bytes) -> None:
     check(data)
 
 
-HEADER_NAMES = st.sampled_from(["Via", "v", "From", "f", "To", "t", "Call-ID", "i", "CSeq", "Contact", "m",
-                                "Content-Length", "l", "Max-Forwards", "Require", "Record-Route", "X-Y"])
+HEADER_NAMES = st.sampled_from(
+    [
+        "Via",
+        "v",
+        "From",
+        "f",
+        "To",
+        "t",
+        "Call-ID",
+        "i",
+        "CSeq",
+        "Contact",
+        "m",
+        "Content-Length",
+        "l",
+        "Max-Forwards",
+        "Require",
+        "Record-Route",
+        "X-Y",
+    ]
+)
 
 
 @settings(max_examples=300)

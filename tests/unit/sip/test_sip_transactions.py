@@ -23,9 +23,11 @@ TCP = Address("127.0.0.1", 5099, "TCP")
 
 
 def make_request(method: str, branch: str = "z9hG4bK-abc", cseq_method: str | None = None) -> Request:
-    data = (f"{method} sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5099;branch={branch}\r\n"
-            f"From: <sip:alice@example.com>;tag=a\r\nTo: <sip:bob@example.com>\r\nCall-ID: cid\r\n"
-            f"CSeq: 1 {cseq_method or method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
+    data = (
+        f"{method} sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5099;branch={branch}\r\n"
+        f"From: <sip:alice@example.com>;tag=a\r\nTo: <sip:bob@example.com>\r\nCall-ID: cid\r\n"
+        f"CSeq: 1 {cseq_method or method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
     message = parse_message(data)
     assert isinstance(message, Request)
     return message
@@ -76,7 +78,8 @@ class Tu:
 
 
 def test_nict_retransmits_with_e_doubling_to_t2_and_times_out_with_f(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     tu = Tu()
     layer.request(make_request("OPTIONS"), UDP, tu.response, tu.timeout)
     clock.advance(40)
@@ -85,7 +88,8 @@ def test_nict_retransmits_with_e_doubling_to_t2_and_times_out_with_f(
 
 
 def test_nict_provisional_makes_e_fire_every_t2_and_final_waits_k(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     tu = Tu()
     request = make_request("BYE")
     txn = layer.request(request, UDP, tu.response, tu.timeout)
@@ -103,7 +107,8 @@ def test_nict_provisional_makes_e_fire_every_t2_and_final_waits_k(
 
 
 def test_nict_over_tcp_does_not_retransmit_and_k_is_zero(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     tu = Tu()
     request = make_request("OPTIONS")
     txn = layer.request(request, TCP, tu.response, tu.timeout)
@@ -118,7 +123,8 @@ def test_nict_over_tcp_does_not_retransmit_and_k_is_zero(
 
 
 def test_ict_retransmits_with_a_doubling_and_times_out_with_b(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     tu = Tu()
     layer.request(make_request("INVITE"), UDP, tu.response, tu.timeout)
     clock.advance(40)
@@ -140,7 +146,8 @@ def test_ict_provisional_stops_a_and_b(layer: TransactionLayer, clock: VirtualSc
 
 
 def test_ict_acknowledges_an_error_in_the_transaction_and_waits_d(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     tu = Tu()
     request = make_request("INVITE")
     txn = layer.request(request, UDP, tu.response, tu.timeout)
@@ -159,7 +166,8 @@ def test_ict_acknowledges_an_error_in_the_transaction_and_waits_d(
 
 
 def test_ict_passes_every_2xx_up_in_accepted_until_m(
-        layer: TransactionLayer, clock: VirtualScheduler) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler
+) -> None:
     tu = Tu()
     request = make_request("INVITE")
     txn = layer.request(request, UDP, tu.response, tu.timeout)
@@ -176,7 +184,8 @@ def test_ict_passes_every_2xx_up_in_accepted_until_m(
 
 
 def test_ist_retransmits_an_error_with_g_until_ack_then_waits_i(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     request = make_request("INVITE")
     txn = layer.receive_request(request, UDP)
     assert isinstance(txn, InviteServerTransaction)
@@ -192,8 +201,9 @@ def test_ist_retransmits_an_error_with_g_until_ack_then_waits_i(
     assert txn.state is State.TERMINATED and layer.server == {}  # I = T4
 
 
-def test_ist_gives_up_with_h_when_no_ack_comes(layer: TransactionLayer, clock: VirtualScheduler,
-                                               wire: Wire) -> None:
+def test_ist_gives_up_with_h_when_no_ack_comes(
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     request = make_request("INVITE")
     txn = layer.receive_request(request, UDP)
     assert isinstance(txn, InviteServerTransaction)
@@ -206,7 +216,8 @@ def test_ist_gives_up_with_h_when_no_ack_comes(layer: TransactionLayer, clock: V
 
 
 def test_ist_2xx_goes_to_accepted_and_the_2xx_ack_goes_to_the_tu(
-        layer: TransactionLayer, clock: VirtualScheduler, wire: Wire) -> None:
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire
+) -> None:
     request = make_request("INVITE")
     txn = layer.receive_request(request, UDP)
     assert isinstance(txn, InviteServerTransaction)
@@ -226,8 +237,9 @@ def test_ist_2xx_goes_to_accepted_and_the_2xx_ack_goes_to_the_tu(
 
 
 @pytest.mark.parametrize(("peer", "j"), [(UDP, 32.0), (TCP, 0.0)])
-def test_nist_repeats_its_answer_until_j(layer: TransactionLayer, clock: VirtualScheduler, wire: Wire,
-                                         peer: Address, j: float) -> None:
+def test_nist_repeats_its_answer_until_j(
+    layer: TransactionLayer, clock: VirtualScheduler, wire: Wire, peer: Address, j: float
+) -> None:
     request = make_request("OPTIONS")
     txn = layer.receive_request(request, peer)
     assert isinstance(txn, NonInviteServerTransaction)
@@ -267,8 +279,9 @@ def test_a_request_that_loops_back_is_refused_with_482(clock: VirtualScheduler, 
     tu = Tu()
     ours = make_request("OPTIONS", "z9hG4bK-ours")
     ua.layer.request(ours, UDP, tu.response, tu.timeout)
-    looped = parse_message(ours.to_bytes().replace(
-        b"Via: ", b"Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-proxy\r\nVia: ", 1))
+    looped = parse_message(
+        ours.to_bytes().replace(b"Via: ", b"Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-proxy\r\nVia: ", 1)
+    )
     assert isinstance(looped, Request)
     ua.receive(looped, UDP)
     assert wire.sent[-1][1].startswith(b"SIP/2.0 482")

@@ -56,7 +56,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 class TenantScoped:
     """Mixin for every table but ``tenants``: a non-null, indexed ``tenant_id``.
 
-    Repositories built on :class:`~helpline.adapters.db.repositories.TenantRepositoryBase`
+    Repositories built on :class:`~helpline.adapters.db.repositories.people.TenantRepositoryBase`
     filter every query by it.
     """
 

@@ -16,7 +16,7 @@ words, and both treat a query as words made of letters and digits (``words``):
   :func:`grams` when the document is indexed. The queries are in
   :mod:`helpline.adapters.db.fulltext_pg`.
 
-Each engine answers the probe of :func:`helpline.app.search.search_documents`: at most
+Each engine answers the probe of :func:`helpline.app.search.index.search_documents`: at most
 ``limit`` matching ids, cheaply, whatever the number of matches.
 
 See docs/adr/0004-search.md for the measurements behind these choices.
@@ -50,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import ARRAY
 
 from helpline.adapters.db.base import UTCDateTime
-from helpline.adapters.db.search_tables import SearchDocument, SearchField
+from helpline.adapters.db.tables.search import SearchDocument, SearchField
 
 FTS_TABLE = "search_fts"
 SHORT = 3
@@ -308,7 +308,7 @@ def hit_columns(
     terms: list[str], title: ColumnElement[str], body: ColumnElement[str]
 ) -> list[ColumnElement[int]]:
     """Per term, how many characters its hits cover in the title and in the body (the length
-    lost by deleting them): two columns per term, for :func:`helpline.app.search.relevance`.
+    lost by deleting them): two columns per term, for :func:`helpline.app.search.index.relevance`.
     Cheap string functions, evaluated only on the rows a search returns."""
     columns: list[ColumnElement[int]] = []
     for i, term in enumerate(terms):

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.fulltext import SHORT, Condition, field_conditions
-from helpline.adapters.db.search_tables import SearchDocument
+from helpline.adapters.db.tables.search import SearchDocument
 
 PG_TEXT = "(search_documents.title || ' ' || search_documents.body)"
 """The expression the trigram index covers; queries must spell it exactly so."""

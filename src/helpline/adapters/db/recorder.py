@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
-from helpline.adapters.db.acd_tables import AgentStateLog, CallEventRow, CallRecord
+from helpline.adapters.db.tables.acd import AgentStateLog, CallEventRow, CallRecord
 from helpline.domain.errors import DomainError
 from helpline.domain.events import (
     AgentStateChanged,
@@ -32,7 +32,7 @@ from helpline.domain.events import (
     Event,
     SatisfactionRated,
 )
-from helpline.domain.phone import match_keys
+from helpline.domain.people.phone import match_keys
 
 # fields that the call_events row keeps as columns rather than in ``data``
 _COLUMNS = {"tenant_id", "at", "call_id", "type", "topic", "agent_id"}
@@ -88,9 +88,7 @@ class _Records:
     def load(self, connection: Connection, events: Sequence[Event]) -> None:
         arriving = {e.call_id for e in events if isinstance(e, CallArrived)}
         wanted = {
-            call_id
-            for e in events
-            if (call_id := _record_touched(e)) is not None and call_id not in arriving
+            call_id for e in events if (call_id := _record_touched(e)) is not None and call_id not in arriving
         }
         ids = sorted(wanted)
         for start in range(0, len(ids), 500):

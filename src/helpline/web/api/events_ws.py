@@ -27,9 +27,9 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from helpline.adapters.bus.memory import dumps
-from helpline.app.center_service import CenterService
+from helpline.app.acd.center_service import CenterService
 from helpline.app.ports import Subscription
-from helpline.domain.center import ContactCenter
+from helpline.domain.acd.center import ContactCenter
 from helpline.web.deps import Principal, get_container, websocket_user
 
 router = APIRouter(prefix="/api/v1", tags=["events"])

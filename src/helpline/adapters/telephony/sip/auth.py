@@ -56,8 +56,18 @@ def parse_credentials(value: str) -> dict[str, str]:
     return params
 
 
-def digest_response(*, username: str, realm: str, password: str, method: str, uri: str,
-                    nonce: str, qop: str | None = None, nc: str = "", cnonce: str = "") -> str:
+def digest_response(
+    *,
+    username: str,
+    realm: str,
+    password: str,
+    method: str,
+    uri: str,
+    nonce: str,
+    qop: str | None = None,
+    nc: str = "",
+    cnonce: str = "",
+) -> str:
     """The ``response`` value a client computes (RFC 2617 §3.2.2.1)."""
     ha1 = md5(f"{username}:{realm}:{password}")
     ha2 = md5(f"{method}:{uri}")
@@ -69,8 +79,15 @@ def digest_response(*, username: str, realm: str, password: str, method: str, ur
 class FailureThrottle:
     """Counts failures per address; ``max_failures`` within ``window`` blocks it for ``block_for``."""
 
-    def __init__(self, clock: Callable[[], float], *, max_failures: int = 5, window: float = 60.0,
-                 block_for: float = 60.0, max_addresses: int = 10000) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        max_failures: int = 5,
+        window: float = 60.0,
+        block_for: float = 60.0,
+        max_addresses: int = 10000,
+    ) -> None:
         self.clock = clock
         self.max_failures = max_failures
         self.window = window
@@ -106,9 +123,16 @@ class FailureThrottle:
 
 
 class DigestAuth:
-    def __init__(self, realm: str, passwords: Callable[[str], str | None], clock: Callable[[], float],
-                 *, nonce_ttl: float = 300.0, throttle: FailureThrottle | None = None,
-                 secret: bytes | None = None) -> None:
+    def __init__(
+        self,
+        realm: str,
+        passwords: Callable[[str], str | None],
+        clock: Callable[[], float],
+        *,
+        nonce_ttl: float = 300.0,
+        throttle: FailureThrottle | None = None,
+        secret: bytes | None = None,
+    ) -> None:
         self.realm = realm
         self.passwords = passwords
         self.clock = clock
@@ -144,8 +168,9 @@ class DigestAuth:
 
     # -- verification -----------------------------------------------------------------------
 
-    def verify(self, method: str, authorization: str | None, source: str,
-               expected_user: str | None = None) -> AuthResult:
+    def verify(
+        self, method: str, authorization: str | None, source: str, expected_user: str | None = None
+    ) -> AuthResult:
         """Check an Authorization value for a request of ``method`` from ``source``.
 
         ``expected_user``, when given, must be the username (an agent registers its own
@@ -175,9 +200,17 @@ class DigestAuth:
         if qop not in (None, "auth"):
             return self._fail(source, username)
         nc, cnonce = creds.get("nc", ""), creds.get("cnonce", "")
-        expected = digest_response(username=username, realm=self.realm, password=password,
-                                   method=method, uri=uri, nonce=nonce, qop=qop, nc=nc,
-                                   cnonce=cnonce)
+        expected = digest_response(
+            username=username,
+            realm=self.realm,
+            password=password,
+            method=method,
+            uri=uri,
+            nonce=nonce,
+            qop=qop,
+            nc=nc,
+            cnonce=cnonce,
+        )
         if not hmac.compare_digest(expected, given):
             return self._fail(source, username)
         if nonce_state is Verdict.STALE:

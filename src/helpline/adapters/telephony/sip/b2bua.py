@@ -44,8 +44,16 @@ from helpline.adapters.telephony.sip.uri import NameAddr
 
 log = structlog.get_logger("helpline.sip.b2bua")
 ExtensionOf = Callable[[str, str], str | None]
-FAILURES = {486: "busy", 600: "busy", 603: "declined", 408: "timeout", 480: "unavailable",
-            404: "not_found", 487: "cancelled", 488: "media_refused"}
+FAILURES = {
+    486: "busy",
+    600: "busy",
+    603: "declined",
+    408: "timeout",
+    480: "unavailable",
+    404: "not_found",
+    487: "cancelled",
+    488: "media_refused",
+}
 
 
 @dataclass(frozen=True)
@@ -68,9 +76,17 @@ class CallSummary:
 
 
 class B2bua(CallerServices, CallTransfers, DeskAnswer):
-    def __init__(self, config: SipConfig, ua: UserAgent, registrar: Registrar, pool: PortPool,
-                 listener: SwitchListener, extension_of: ExtensionOf, ivr: IvrFlow,
-                 hold_music: Pcm) -> None:
+    def __init__(
+        self,
+        config: SipConfig,
+        ua: UserAgent,
+        registrar: Registrar,
+        pool: PortPool,
+        listener: SwitchListener,
+        extension_of: ExtensionOf,
+        ivr: IvrFlow,
+        hold_music: Pcm,
+    ) -> None:
         self.config = config
         self.ua = ua
         self.registrar = registrar
@@ -100,6 +116,7 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
 
     def spawn(self, coro: Coroutine[Any, Any, None], failure: str) -> None:
         """Run ``coro`` in the background; a failure is logged as ``failure``."""
+
         async def run() -> None:
             try:
                 await coro
@@ -137,8 +154,14 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
             return
         self.ua.register_leg(leg)
         call_id = "sip-" + secrets.token_hex(8)
-        call = SwitchCall(tenant_id, call_id, leg, caller=_user(request.from_) or "anonymous",
-                          callee=number, source=str(txn.peer))
+        call = SwitchCall(
+            tenant_id,
+            call_id,
+            leg,
+            caller=_user(request.from_) or "anonymous",
+            callee=number,
+            source=str(txn.peer),
+        )
         leg.call_id = call_id
         self.calls[call_id] = call
         self.record_call(call)
@@ -148,12 +171,18 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         if self.config.recording_dir:
             call.record(recording_path(self.config.recording_dir, call.tenant_id, call.call_id))
             if call.recorder is not None:  # both directions apart too, where the tenant asks
-                call.recorder.split(self.config.split_recording_by_tenant.get(
-                    call.tenant_id, self.config.split_recording))
+                call.recorder.split(
+                    self.config.split_recording_by_tenant.get(call.tenant_id, self.config.split_recording)
+                )
 
     def _start_ivr(self, call: SwitchCall, flow: IvrFlow | None = None) -> None:
-        session = IvrSession(call.caller_leg.rtp, caller=call.caller, callee=call.callee,
-                             tenant_id=call.tenant_id, call_id=call.call_id)
+        session = IvrSession(
+            call.caller_leg.rtp,
+            caller=call.caller,
+            callee=call.callee,
+            tenant_id=call.tenant_id,
+            call_id=call.call_id,
+        )
         call.ivr = session
         call.caller_leg.rtp.on_dtmf = lambda digit: self.leg_dtmf(call.caller_leg, digit)
 
@@ -163,13 +192,23 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
             if call.phase is not CallPhase.IVR:
                 return
             call.digits = digits
-            arrived = InboundCall(call.tenant_id, call.call_id, call.caller, call.callee, digits,
-                                  call.source, dict(session.route))
+            arrived = InboundCall(
+                call.tenant_id,
+                call.call_id,
+                call.caller,
+                call.callee,
+                digits,
+                call.source,
+                dict(session.route),
+            )
             number = session.route.get("number")
             # the IVR sends the caller out through the trunk; the ACD only records the call
             # (a number that cannot be called: the ACD's end of the call hangs it up)
-            if (session.route.get("action") == "transfer" and isinstance(number, str)
-                    and await self.transfer_out(call.tenant_id, call.call_id, number)):
+            if (
+                session.route.get("action") == "transfer"
+                and isinstance(number, str)
+                and await self.transfer_out(call.tenant_id, call.call_id, number)
+            ):
                 self._notify(self.listener.call_arrived(arrived))
                 return
             call.phase = CallPhase.QUEUED
@@ -194,8 +233,14 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         if call.internal_from is not None and call.caller_leg.state in (LegState.CALLING, LegState.EARLY):
             call.deferred_rings.append(agent_id)  # the calling agent's own phone picks up first
             return
-        leg = await self.reach(tenant_id, call_id=call_id, caller=call.caller, party_id=agent_id,
-                               role="agent", auto_answer=call.pending_bridge == agent_id)
+        leg = await self.reach(
+            tenant_id,
+            call_id=call_id,
+            caller=call.caller,
+            party_id=agent_id,
+            role="agent",
+            auto_answer=call.pending_bridge == agent_id,
+        )
         if isinstance(leg, str):
             self._notify(self.listener.agent_failed(tenant_id, call_id, agent_id, leg))
             return
@@ -205,8 +250,16 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         call.agent_legs[agent_id] = leg
         self._start(call, agent_id, leg)
 
-    async def reach(self, tenant_id: str, *, call_id: str, caller: str, party_id: str, role: str,
-                    auto_answer: bool = False) -> Leg | str:
+    async def reach(
+        self,
+        tenant_id: str,
+        *,
+        call_id: str,
+        caller: str,
+        party_id: str,
+        role: str,
+        auto_answer: bool = False,
+    ) -> Leg | str:
         """A leg (not yet started) to an agent or supervisor: their registered phone, or the
         outside number they are reached at (through the trunk); or why there is none. An
         agent with auto-answer on is always asked to pick up by itself (a headset)."""
@@ -215,9 +268,15 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         number = self.forward_of(tenant_id, party_id)
         if number:
             return await self.dialer.trunk(self, call_id=call_id, number=number, party_id=party_id, role=role)
-        return await self.dialer.place(self, call_id=call_id, caller=caller, party_id=party_id,
-                                       extension=self.extension_of(tenant_id, party_id), role=role,
-                                       auto_answer=auto_answer)
+        return await self.dialer.place(
+            self,
+            call_id=call_id,
+            caller=caller,
+            party_id=party_id,
+            extension=self.extension_of(tenant_id, party_id),
+            role=role,
+            auto_answer=auto_answer,
+        )
 
     def _start(self, call: SwitchCall, party_id: str, leg: Leg) -> None:
         call.placed.append((party_id, leg))
@@ -305,8 +364,9 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         if existing is not None and existing.live:
             call.refresh()
             return
-        leg = await self.reach(tenant_id, call_id=call_id, caller=call.caller, party_id=supervisor_id,
-                               role="supervisor")
+        leg = await self.reach(
+            tenant_id, call_id=call_id, caller=call.caller, party_id=supervisor_id, role="supervisor"
+        )
         if isinstance(leg, str):
             call.supervisor_modes.pop(supervisor_id, None)
             self._notify(self.listener.supervisor_left(tenant_id, call_id, supervisor_id, leg))
@@ -349,11 +409,23 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         call.caller_leg.hangup("call_ended")
         await call.close()
         rtp = {"caller": call.caller_leg.rtp.stats, **{p: leg.rtp.stats for p, leg in call.placed}}
-        self.history.append(CallSummary(call.tenant_id, call.call_id, call.caller, call.callee,
-                                        call.digits, tuple(p for p, _ in call.placed),
-                                        call.last_bridged, rtp, dict(call.relayed), dict(call.heard),
-                                        tuple(call.recordings), call.recording_seconds,
-                                        tuple(split_files(call.recordings))))
+        self.history.append(
+            CallSummary(
+                call.tenant_id,
+                call.call_id,
+                call.caller,
+                call.callee,
+                call.digits,
+                tuple(p for p, _ in call.placed),
+                call.last_bridged,
+                rtp,
+                dict(call.relayed),
+                dict(call.heard),
+                tuple(call.recordings),
+                call.recording_seconds,
+                tuple(split_files(call.recordings)),
+            )
+        )
         if self.on_ended is not None:
             self.spawn(self.on_ended(self.history[-1]), "call_ended_hook_failed")
 

@@ -60,8 +60,9 @@ def number_party(number: str) -> str:
 class Relay:
     """Forwards the RTP one leg receives to another leg's session."""
 
-    def __init__(self, source: Leg, target: RtpSession, counts: dict[str, int], key: str,
-                 pair: str | None = None) -> None:
+    def __init__(
+        self, source: Leg, target: RtpSession, counts: dict[str, int], key: str, pair: str | None = None
+    ) -> None:
         self.source = source
         self.target = target
         self.counts = counts  # packets relayed, by direction and by "listener<speaker", for the call
@@ -91,8 +92,9 @@ class Relay:
 
 
 class SwitchCall:
-    def __init__(self, tenant_id: str, call_id: str, caller_leg: Leg, *, caller: str, callee: str,
-                 source: str) -> None:
+    def __init__(
+        self, tenant_id: str, call_id: str, caller_leg: Leg, *, caller: str, callee: str, source: str
+    ) -> None:
         self.tenant_id = tenant_id
         self.call_id = call_id
         self.caller_leg = caller_leg
@@ -161,7 +163,9 @@ class SwitchCall:
         if self.recorder is None:
             return None
         if leg.role == "supervisor" and self.supervisor_modes.get(leg.agent_id or "") not in (
-                "barge", "intercept"):
+            "barge",
+            "intercept",
+        ):
             return None  # a listening or whispering supervisor is not part of the conversation
         return self.recorder.track(leg.agent_id or "caller")
 
@@ -230,8 +234,14 @@ class SwitchCall:
     def _consult_paths(self) -> None:
         consult = self.consult
         agent_leg = self.agent_legs.get(consult.agent_id) if consult else None
-        if (consult is None or not consult.connected or consult.leg is None or agent_leg is None
-                or consult.leg.state is not LegState.CONFIRMED or agent_leg.state is not LegState.CONFIRMED):
+        if (
+            consult is None
+            or not consult.connected
+            or consult.leg is None
+            or agent_leg is None
+            or consult.leg.state is not LegState.CONFIRMED
+            or agent_leg.state is not LegState.CONFIRMED
+        ):
             return
         target = consult.target
         to_target = Relay(agent_leg, consult.leg.rtp, self.relayed, "consult", f"{target}<{consult.agent_id}")

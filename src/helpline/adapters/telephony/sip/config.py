@@ -76,6 +76,10 @@ class SipConfig:
 
 def demo_config(port: int = 5070) -> SipConfig:
     """Two agent phones (201, 202, password ``secret``) and number 100 for the default tenant."""
-    return SipConfig(port=port, users={"201": "secret", "202": "secret"},
-                     inbound_numbers={"100": "default"}, trusted_peers=("127.0.0.1",),
-                     rtp_port_range=(21000, 21999))
+    return SipConfig(
+        port=port,
+        users={"201": "secret", "202": "secret"},
+        inbound_numbers={"100": "default"},
+        trusted_peers=("127.0.0.1",),
+        rtp_port_range=(21000, 21999),
+    )

@@ -91,8 +91,15 @@ class Dialog:
         self.remote_seq = seq
         return True
 
-    def request(self, method: str, via: str, *, body: bytes = b"", content_type: str | None = None,
-                cseq: int | None = None) -> Request:
+    def request(
+        self,
+        method: str,
+        via: str,
+        *,
+        body: bytes = b"",
+        content_type: str | None = None,
+        cseq: int | None = None,
+    ) -> Request:
         """A request inside this dialog. ``cseq`` is for the ACK, which reuses the INVITE's."""
         if cseq is None:
             self.local_seq += 1

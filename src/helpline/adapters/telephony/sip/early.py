@@ -86,4 +86,3 @@ async def _ring_then_answer(b2bua: B2bua, call: SwitchCall) -> None:
             await player
     if leg.state is LegState.EARLY and call.phase is CallPhase.IVR:
         leg.answer()
-

@@ -17,23 +17,60 @@ from helpline.adapters.telephony.sip.uri import (
 )
 
 COMPACT = {
-    "a": "accept-contact", "b": "referred-by", "c": "content-type", "d": "request-disposition",
-    "e": "content-encoding", "f": "from", "i": "call-id", "j": "reject-contact", "k": "supported",
-    "l": "content-length", "m": "contact", "n": "identity-info", "o": "event", "r": "refer-to",
-    "s": "subject", "t": "to", "u": "allow-events", "v": "via", "x": "session-expires",
+    "a": "accept-contact",
+    "b": "referred-by",
+    "c": "content-type",
+    "d": "request-disposition",
+    "e": "content-encoding",
+    "f": "from",
+    "i": "call-id",
+    "j": "reject-contact",
+    "k": "supported",
+    "l": "content-length",
+    "m": "contact",
+    "n": "identity-info",
+    "o": "event",
+    "r": "refer-to",
+    "s": "subject",
+    "t": "to",
+    "u": "allow-events",
+    "v": "via",
+    "x": "session-expires",
     "y": "identity",
 }
 _SPELLING = {
-    "call-id": "Call-ID", "cseq": "CSeq", "www-authenticate": "WWW-Authenticate",
-    "mime-version": "MIME-Version", "rack": "RAck", "rseq": "RSeq",
+    "call-id": "Call-ID",
+    "cseq": "CSeq",
+    "www-authenticate": "WWW-Authenticate",
+    "mime-version": "MIME-Version",
+    "rack": "RAck",
+    "rseq": "RSeq",
 }
 # Headers whose comma-separated values are separate entries (RFC 3261 §7.3.1). The auth
 # headers are not among them: their parameters are separated by commas.
-MULTI_VALUED = frozenset({
-    "via", "contact", "route", "record-route", "allow", "supported", "require", "proxy-require",
-    "unsupported", "accept", "accept-encoding", "accept-language", "allow-events",
-    "content-encoding", "in-reply-to", "alert-info", "call-info", "error-info", "warning",
-})
+MULTI_VALUED = frozenset(
+    {
+        "via",
+        "contact",
+        "route",
+        "record-route",
+        "allow",
+        "supported",
+        "require",
+        "proxy-require",
+        "unsupported",
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "allow-events",
+        "content-encoding",
+        "in-reply-to",
+        "alert-info",
+        "call-info",
+        "error-info",
+        "warning",
+    }
+)
 
 
 # "SIP / 2.0 / UDP": linear white space may surround each slash (RFC 3261 §25.1, SLASH)

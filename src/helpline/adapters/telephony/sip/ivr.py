@@ -4,7 +4,7 @@
 digits with a first-digit and an inter-digit timeout, a terminator, recording a message).
 A flow is any ``async (IvrSession) -> str`` returning the caller's choice; :func:`menu` is
 the built-in one (one prompt, up to N digits). Richer flows (the platform's flow engine,
-``helpline.app.ivr_runner``) are other such functions: they also fill in
+``helpline.app.ivr.runner``) are other such functions: they also fill in
 :attr:`IvrSession.route`, which the switch hands to the ACD with the call.
 """
 
@@ -35,8 +35,9 @@ class MenuConfig:
 
 
 class IvrSession:
-    def __init__(self, rtp: RtpSession, *, caller: str, callee: str, tenant_id: str = "",
-                 call_id: str = "") -> None:
+    def __init__(
+        self, rtp: RtpSession, *, caller: str, callee: str, tenant_id: str = "", call_id: str = ""
+    ) -> None:
         self.rtp = rtp
         self.caller = caller
         self.callee = callee
@@ -77,8 +78,14 @@ class IvrSession:
                 await self._player
         self._player = None
 
-    async def collect(self, max_digits: int, first_timeout: float, inter_digit_timeout: float,
-                      terminator: str = "#", first: str | None = None) -> str:
+    async def collect(
+        self,
+        max_digits: int,
+        first_timeout: float,
+        inter_digit_timeout: float,
+        terminator: str = "#",
+        first: str | None = None,
+    ) -> str:
         """Digits until ``max_digits``, the terminator, or a timeout (what came so far)."""
         collected = ""
         pending = first
@@ -94,7 +101,6 @@ class IvrSession:
             collected += pending
             pending = None
         return collected
-
 
     async def record(self, path: str | Path, max_seconds: float, stop_digits: str = "#") -> float:
         """Record what the caller says to a WAV (voicemail) until ``max_seconds`` or a key in
@@ -136,7 +142,8 @@ def menu(config: MenuConfig) -> IvrFlow:
 
     async def flow(session: IvrSession) -> str:
         first = await session.play(config.prompt)
-        return await session.collect(config.max_digits, config.first_timeout,
-                                     config.inter_digit_timeout, config.terminator, first)
+        return await session.collect(
+            config.max_digits, config.first_timeout, config.inter_digit_timeout, config.terminator, first
+        )
 
     return flow

@@ -55,8 +55,16 @@ class LegEvents(Protocol):
 
 
 class Leg:
-    def __init__(self, ua: UserAgent, events: LegEvents, rtp: RtpSession, invite: Request,
-                 peer: Address, *, inbound: bool) -> None:
+    def __init__(
+        self,
+        ua: UserAgent,
+        events: LegEvents,
+        rtp: RtpSession,
+        invite: Request,
+        peer: Address,
+        *,
+        inbound: bool,
+    ) -> None:
         self.ua = ua
         self.events = events
         self.rtp = rtp
@@ -101,9 +109,16 @@ class Leg:
     def local_sdp(self, direction: str = "sendrecv") -> bytes:
         self._sdp_version += 1
         codecs = [(self.plan.pt, self.plan.codec)] if self.plan else [(0, "PCMU"), (8, "PCMA")]
-        dtmf = (self.plan.dtmf_pt if self.plan else 101)
-        return sdp.build(self.ua.media_host, self.rtp.port, session_id=self.rtp.ssrc,
-                         version=self._sdp_version, codecs=codecs, dtmf_pt=dtmf, direction=direction)
+        dtmf = self.plan.dtmf_pt if self.plan else 101
+        return sdp.build(
+            self.ua.media_host,
+            self.rtp.port,
+            session_id=self.rtp.ssrc,
+            version=self._sdp_version,
+            codecs=codecs,
+            dtmf_pt=dtmf,
+            direction=direction,
+        )
 
     def apply_remote_sdp(self, body: bytes) -> bool:
         try:
@@ -128,9 +143,16 @@ class Leg:
             return False
         if self._early_sdp is None:
             self._early_sdp = self.local_sdp(sdp.answer_direction(self.plan.direction))
-        self.server_txn.respond(self.ua.response(self.invite, 183, to_tag=self.dialog.local.tag,
-                                                 body=self._early_sdp, content_type="application/sdp",
-                                                 contact=True))
+        self.server_txn.respond(
+            self.ua.response(
+                self.invite,
+                183,
+                to_tag=self.dialog.local.tag,
+                body=self._early_sdp,
+                content_type="application/sdp",
+                contact=True,
+            )
+        )
         self.state = LegState.EARLY
         return True
 
@@ -138,9 +160,16 @@ class Leg:
         """200 OK with our SDP, retransmitted (T1 doubling to T2) until the ACK (§13.3.1.4)."""
         assert self.server_txn is not None and self.dialog is not None
         body = self._early_sdp or self.local_sdp(
-            sdp.answer_direction(self.plan.direction) if self.plan else "sendrecv")
-        self._ok = self.ua.response(self.invite, 200, to_tag=self.dialog.local.tag, body=body,
-                                    content_type="application/sdp", contact=True)
+            sdp.answer_direction(self.plan.direction) if self.plan else "sendrecv"
+        )
+        self._ok = self.ua.response(
+            self.invite,
+            200,
+            to_tag=self.dialog.local.tag,
+            body=body,
+            content_type="application/sdp",
+            contact=True,
+        )
         self.server_txn.respond(self._ok)
         self.state = LegState.ANSWERED
         self._retransmit_ok(self.ua.timers.t1, 0.0)
@@ -316,8 +345,16 @@ class Leg:
         direction = sdp.answer_direction(self.plan.direction) if self.plan else "sendrecv"
         assert self.dialog is not None
         body = self.local_sdp(direction)
-        txn.respond(self.ua.response(request, 200, to_tag=self.dialog.local.tag, body=body,
-                                     content_type="application/sdp", contact=True))
+        txn.respond(
+            self.ua.response(
+                request,
+                200,
+                to_tag=self.dialog.local.tag,
+                body=body,
+                content_type="application/sdp",
+                contact=True,
+            )
+        )
 
 
 def dtmf_from_info(request: Request) -> str | None:

@@ -24,18 +24,44 @@ MAX_VIAS = 32
 MANDATORY = ("via", "from", "to", "call-id", "cseq")
 
 REASONS = {
-    100: "Trying", 180: "Ringing", 181: "Call Is Being Forwarded", 182: "Queued",
-    183: "Session Progress", 200: "OK", 202: "Accepted", 301: "Moved Permanently",
-    302: "Moved Temporarily", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    407: "Proxy Authentication Required", 408: "Request Timeout", 413: "Request Entity Too Large",
-    415: "Unsupported Media Type", 416: "Unsupported URI Scheme", 420: "Bad Extension",
-    423: "Interval Too Brief", 480: "Temporarily Unavailable",
-    481: "Call/Transaction Does Not Exist", 482: "Loop Detected", 483: "Too Many Hops",
-    484: "Address Incomplete", 486: "Busy Here", 487: "Request Terminated",
-    488: "Not Acceptable Here", 491: "Request Pending", 500: "Server Internal Error",
-    501: "Not Implemented", 503: "Service Unavailable", 504: "Server Time-out",
-    505: "Version Not Supported", 513: "Message Too Large", 600: "Busy Everywhere",
+    100: "Trying",
+    180: "Ringing",
+    181: "Call Is Being Forwarded",
+    182: "Queued",
+    183: "Session Progress",
+    200: "OK",
+    202: "Accepted",
+    301: "Moved Permanently",
+    302: "Moved Temporarily",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    416: "Unsupported URI Scheme",
+    420: "Bad Extension",
+    423: "Interval Too Brief",
+    480: "Temporarily Unavailable",
+    481: "Call/Transaction Does Not Exist",
+    482: "Loop Detected",
+    483: "Too Many Hops",
+    484: "Address Incomplete",
+    486: "Busy Here",
+    487: "Request Terminated",
+    488: "Not Acceptable Here",
+    491: "Request Pending",
+    500: "Server Internal Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    504: "Server Time-out",
+    505: "Version Not Supported",
+    513: "Message Too Large",
+    600: "Busy Everywhere",
     603: "Decline",
 }
 
@@ -217,7 +243,7 @@ def _check(message: Request | Response, body: bytes, stream: bool) -> None:
             raise SipParseError(f"missing {key} header")
     if len(headers.raw("call-id")) > 1 or len(headers.raw("cseq")) > 1:
         raise SipParseError("repeated Call-ID or CSeq")
-    if not message.call_id or any(c in message.call_id for c in " \t<>\""):
+    if not message.call_id or any(c in message.call_id for c in ' \t<>"'):
         raise SipParseError("bad Call-ID")
     vias = headers.values("via")
     if not vias or len(vias) > MAX_VIAS:
@@ -256,9 +282,15 @@ def _body(headers: Headers, body: bytes, stream: bool) -> bytes:
     return body[:length]
 
 
-def response(request: Request, status: int, reason: str | None = None, *,
-             to_tag: str | None = None, body: bytes = b"",
-             content_type: str | None = None) -> Response:
+def response(
+    request: Request,
+    status: int,
+    reason: str | None = None,
+    *,
+    to_tag: str | None = None,
+    body: bytes = b"",
+    content_type: str | None = None,
+) -> Response:
     """A response to ``request`` (RFC 3261 §8.2.6): Via, From, To, Call-ID and CSeq copied."""
     headers = Headers()
     for via in request.headers.raw("via"):

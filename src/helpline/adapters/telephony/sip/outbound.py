@@ -34,8 +34,17 @@ class Dialer:
         self.registrar = registrar
         self.pool = pool
 
-    async def place(self, events: LegEvents, *, call_id: str, caller: str, party_id: str,
-                    extension: str | None, role: str, auto_answer: bool = False) -> Leg | str:
+    async def place(
+        self,
+        events: LegEvents,
+        *,
+        call_id: str,
+        caller: str,
+        party_id: str,
+        extension: str | None,
+        role: str,
+        auto_answer: bool = False,
+    ) -> Leg | str:
         """Ring ``extension``; the leg, or why it cannot be rung (``not_registered``,
         ``no_media_ports``). ``auto_answer`` asks the phone to pick up by itself (the agent
         placed the call from the desktop, a headset agent's offered call, an answer at the
@@ -49,15 +58,23 @@ class Dialer:
         except RuntimeError:
             return "no_media_ports"
         peer = self.reach(binding)
-        invite = self.invite(call_id=call_id, caller=caller, extension=extension, binding=binding,
-                             peer=peer, rtp=rtp, auto_answer=auto_answer)
+        invite = self.invite(
+            call_id=call_id,
+            caller=caller,
+            extension=extension,
+            binding=binding,
+            peer=peer,
+            rtp=rtp,
+            auto_answer=auto_answer,
+        )
         leg = Leg(self.ua, events, rtp, invite, peer, inbound=False)
         leg.agent_id, leg.call_id, leg.role = party_id, call_id, role
         leg.auto_answer = auto_answer
         return leg
 
-    async def trunk(self, events: LegEvents, *, call_id: str, number: str, party_id: str,
-                    role: str) -> Leg | str:
+    async def trunk(
+        self, events: LegEvents, *, call_id: str, number: str, party_id: str, role: str
+    ) -> Leg | str:
         """A leg (not yet started) to ``number`` through the trunk, or why there is none
         (``no_trunk``, ``invalid_number``, ``no_media_ports``)."""
         target = self.config.trunk_address
@@ -75,9 +92,15 @@ class Dialer:
         uri = f"sip:{number}@{hostport}" + (f":{port}" if port != 5060 else "")
         caller_id = self.config.caller_id if _safe_user(self.config.caller_id) else "anonymous"
         identity = f"sip:{caller_id}@{self.ua.host}"
-        invite = self._request(uri=uri, to=f"<sip:{number}@{hostport}>", caller=caller_id, peer=peer,
-                               rtp=rtp, call_id=call_id,
-                               extra=[("P-Asserted-Identity", f"<{identity}>")])
+        invite = self._request(
+            uri=uri,
+            to=f"<sip:{number}@{hostport}>",
+            caller=caller_id,
+            peer=peer,
+            rtp=rtp,
+            call_id=call_id,
+            extra=[("P-Asserted-Identity", f"<{identity}>")],
+        )
         leg = Leg(self.ua, events, rtp, invite, peer, inbound=False)
         leg.agent_id, leg.call_id, leg.role = party_id, call_id, role
         return leg
@@ -93,11 +116,27 @@ class Dialer:
             return binding.source
         return Address(uri.host.strip("[]"), uri.port or 5060, binding.source.transport)
 
-    def invite(self, *, call_id: str, caller: str, extension: str, binding: Binding, peer: Address,
-               rtp: RtpSession, auto_answer: bool = False) -> Request:
+    def invite(
+        self,
+        *,
+        call_id: str,
+        caller: str,
+        extension: str,
+        binding: Binding,
+        peer: Address,
+        rtp: RtpSession,
+        auto_answer: bool = False,
+    ) -> Request:
         extra = auto_answer_headers(self.ua.host, self.config.auto_answer_alert_info) if auto_answer else []
-        return self._request(uri=binding.contact, to=f"<sip:{extension}@{self.ua.host}>", caller=caller,
-                             peer=peer, rtp=rtp, call_id=call_id, extra=extra)
+        return self._request(
+            uri=binding.contact,
+            to=f"<sip:{extension}@{self.ua.host}>",
+            caller=caller,
+            peer=peer,
+            rtp=rtp,
+            call_id=call_id,
+            extra=extra,
+        )
 
     def talk(self, leg: Leg, on_result: Callable[[bool], None]) -> None:
         """Ask the phone ringing for ``leg`` to go off-hook: an out-of-dialog ``NOTIFY`` with
@@ -125,8 +164,17 @@ class Dialer:
 
         self.ua.layer.request(notify, leg.peer, answered, lambda: on_result(False))
 
-    def _request(self, *, uri: str, to: str, caller: str, peer: Address, rtp: RtpSession, call_id: str,
-                 extra: list[tuple[str, str]]) -> Request:
+    def _request(
+        self,
+        *,
+        uri: str,
+        to: str,
+        caller: str,
+        peer: Address,
+        rtp: RtpSession,
+        call_id: str,
+        extra: list[tuple[str, str]],
+    ) -> Request:
         host = self.ua.host
         headers = Headers()
         headers.add("Via", self.ua.via(peer))
@@ -142,8 +190,14 @@ class Dialer:
         for name, value in extra:
             headers.add(name, value)
         headers.add("Content-Type", "application/sdp")
-        body = sdp.build(self.ua.media_host, rtp.port, session_id=rtp.ssrc, version=1,
-                         codecs=[(0, "PCMU"), (8, "PCMA")], dtmf_pt=101)
+        body = sdp.build(
+            self.ua.media_host,
+            rtp.port,
+            session_id=rtp.ssrc,
+            version=1,
+            codecs=[(0, "PCMU"), (8, "PCMA")],
+            dtmf_pt=101,
+        )
         return Request(headers=headers, body=body, method="INVITE", uri=uri)
 
 

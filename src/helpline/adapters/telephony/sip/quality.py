@@ -1,5 +1,5 @@
 """Call quality for Prometheus: totals over ended call legs (``observe`` the rows of
-``helpline.app.call_quality.leg_rows``) and the live legs' loss and jitter, read from the
+``helpline.app.telephony.call_quality.leg_rows``) and the live legs' loss and jitter, read from the
 switch when scraped (nothing is updated on the media path)."""
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ from helpline.adapters.telephony.sip.rtp import RtpStats
 if TYPE_CHECKING:
     from helpline.adapters.telephony.sip.calls import SwitchCall
 
-TOTALS = ("packets_sent", "packets_received", "packets_lost", "octets_sent", "octets_received",
-          "rtcp_sent", "rtcp_received")
+TOTALS = (
+    "packets_sent",
+    "packets_received",
+    "packets_lost",
+    "octets_sent",
+    "octets_received",
+    "rtcp_sent",
+    "rtcp_received",
+)
 
 
 class MediaMetrics(Collector):
@@ -35,24 +42,29 @@ class MediaMetrics(Collector):
                 self.totals[tenant_id, row["role"], what] += int(row.get(what) or 0)
 
     def collect(self) -> Iterator[Metric]:
-        legs = CounterMetricFamily("helpline_rtp_legs", "Call legs ended, by role",
-                                   labels=["tenant", "role"])
+        legs = CounterMetricFamily("helpline_rtp_legs", "Call legs ended, by role", labels=["tenant", "role"])
         for (tenant, role), count in sorted(self.legs.items()):
             legs.add_metric([tenant, role], count)
         yield legs
         for what in TOTALS:
-            family = CounterMetricFamily(f"helpline_rtp_{what}", f"RTP/RTCP {what.replace('_', ' ')} "
-                                         "on ended call legs", labels=["tenant", "role"])
+            family = CounterMetricFamily(
+                f"helpline_rtp_{what}",
+                f"RTP/RTCP {what.replace('_', ' ')} on ended call legs",
+                labels=["tenant", "role"],
+            )
             for (tenant, role, name), value in sorted(self.totals.items()):
                 if name == what:
                     family.add_metric([tenant, role], value)
             yield family
         live = GaugeMetricFamily("helpline_rtp_live_legs", "Call legs with media now", labels=["tenant"])
-        jitter = GaugeMetricFamily("helpline_rtp_live_jitter_ms_max",
-                                   "Worst interarrival jitter (RFC 3550) among live legs, ms",
-                                   labels=["tenant"])
-        lost = GaugeMetricFamily("helpline_rtp_live_packets_lost", "Packets lost so far on live legs",
-                                 labels=["tenant"])
+        jitter = GaugeMetricFamily(
+            "helpline_rtp_live_jitter_ms_max",
+            "Worst interarrival jitter (RFC 3550) among live legs, ms",
+            labels=["tenant"],
+        )
+        lost = GaugeMetricFamily(
+            "helpline_rtp_live_packets_lost", "Packets lost so far on live legs", labels=["tenant"]
+        )
         per_tenant: dict[str, list[RtpStats]] = defaultdict(list)
         for call in (self.live_calls() if self.live_calls else {}).values():
             per_tenant[call.tenant_id].append(call.caller_leg.rtp.stats)

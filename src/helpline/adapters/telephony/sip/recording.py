@@ -30,8 +30,10 @@ SIDES = ("caller", "agent")  # the agent side: agents and a barging supervisor
 
 def split_paths(path: Path) -> list[tuple[str, Path]]:
     """(kind, path) of every split file a call recorded at ``path`` may have."""
-    return [("stereo", path.with_name(f"{path.stem}-stereo.wav")),
-            *((side, path.with_name(f"{path.stem}-{side}.wav")) for side in SIDES)]
+    return [
+        ("stereo", path.with_name(f"{path.stem}-stereo.wav")),
+        *((side, path.with_name(f"{path.stem}-{side}.wav")) for side in SIDES),
+    ]
 
 
 def split_files(paths: list[Path] | tuple[Path, ...]) -> list[tuple[str, Path]]:

@@ -42,8 +42,14 @@ class Binding:
 
 
 class Registrar:
-    def __init__(self, clock: Callable[[], float], *, min_expires: int = 60, max_expires: int = 3600,
-                 default_expires: int = 3600) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        min_expires: int = 60,
+        max_expires: int = 3600,
+        default_expires: int = 3600,
+    ) -> None:
         self.clock = clock
         self.min_expires = min_expires
         self.max_expires = max_expires

@@ -53,9 +53,15 @@ class ReportBlock:
 
     def to_bytes(self) -> bytes:
         lost = max(-(1 << 23), min((1 << 23) - 1, self.cumulative_lost)) & 0xFFFFFF
-        return struct.pack("!IIIIII", self.ssrc, (min(255, self.fraction_lost) << 24) | lost,
-                           self.highest_seq & 0xFFFFFFFF, min(self.jitter, 0xFFFFFFFF),
-                           self.lsr & 0xFFFFFFFF, self.dlsr & 0xFFFFFFFF)
+        return struct.pack(
+            "!IIIIII",
+            self.ssrc,
+            (min(255, self.fraction_lost) << 24) | lost,
+            self.highest_seq & 0xFFFFFFFF,
+            min(self.jitter, 0xFFFFFFFF),
+            self.lsr & 0xFFFFFFFF,
+            self.dlsr & 0xFFFFFFFF,
+        )
 
     @classmethod
     def parse(cls, data: bytes) -> ReportBlock:
@@ -90,15 +96,21 @@ def _header(pt: int, count: int, body: bytes) -> bytes:
     return struct.pack("!BBH", 0x80 | (count & 0x1F), pt, len(body) // 4) + body
 
 
-def build_report(ssrc: int, blocks: list[ReportBlock], sender: SenderInfo | None, cname: str,
-                 *, bye: bool = False) -> bytes:
+def build_report(
+    ssrc: int, blocks: list[ReportBlock], sender: SenderInfo | None, cname: str, *, bye: bool = False
+) -> bytes:
     """A compound packet: SR (when we sent media) or RR, SDES CNAME, and BYE if ``bye``."""
     blocks = blocks[:31]
     reports = b"".join(b.to_bytes() for b in blocks)
     if sender is not None:
-        info = struct.pack("!IIIII", sender.ntp_seconds, sender.ntp_fraction,
-                           sender.rtp_timestamp & 0xFFFFFFFF, sender.packets & 0xFFFFFFFF,
-                           sender.octets & 0xFFFFFFFF)
+        info = struct.pack(
+            "!IIIII",
+            sender.ntp_seconds,
+            sender.ntp_fraction,
+            sender.rtp_timestamp & 0xFFFFFFFF,
+            sender.packets & 0xFFFFFFFF,
+            sender.octets & 0xFFFFFFFF,
+        )
         out = _header(SR, len(blocks), struct.pack("!I", ssrc) + info + reports)
     else:
         out = _header(RR, len(blocks), struct.pack("!I", ssrc) + reports)
@@ -138,8 +150,9 @@ def parse(data: bytes) -> RtcpReport | None:
             report.ssrc = struct.unpack("!I", body[:4])[0]
             if pt == SR:
                 report.sender = SenderInfo(*struct.unpack("!IIIII", body[4:24]))
-            report.blocks += [ReportBlock.parse(body[fixed + 24 * i : fixed + 24 * (i + 1)])
-                              for i in range(count)]
+            report.blocks += [
+                ReportBlock.parse(body[fixed + 24 * i : fixed + 24 * (i + 1)]) for i in range(count)
+            ]
         elif pt == SDES and count and len(body) >= 6 and body[4] == CNAME:
             length = body[5]
             report.cname = body[6 : 6 + length].decode("utf-8", "replace")

@@ -57,8 +57,17 @@ class RtpPacket:
         return cls(pt, seq, timestamp, ssrc, data[offset:end], bool(second & 0x80))
 
     def to_bytes(self) -> bytes:
-        return struct.pack("!BBHII", 0x80, (0x80 if self.marker else 0) | self.pt,
-                           self.seq & 0xFFFF, self.timestamp & 0xFFFFFFFF, self.ssrc) + self.payload
+        return (
+            struct.pack(
+                "!BBHII",
+                0x80,
+                (0x80 if self.marker else 0) | self.pt,
+                self.seq & 0xFFFF,
+                self.timestamp & 0xFFFFFFFF,
+                self.ssrc,
+            )
+            + self.payload
+        )
 
 
 @dataclass(frozen=True)
@@ -144,8 +153,9 @@ class SourceStats:
         if interval_expected > 0 and interval_lost > 0:
             fraction = (interval_lost << 8) // interval_expected
         lsr, dlsr = (last_sr[0], int((now - last_sr[1]) * 65536)) if last_sr else (0, 0)
-        return rtcp.ReportBlock(ssrc, fraction, expected - self.received, self.cycles + self.max_seq,
-                                int(self.jitter), lsr, dlsr)
+        return rtcp.ReportBlock(
+            ssrc, fraction, expected - self.received, self.cycles + self.max_seq, int(self.jitter), lsr, dlsr
+        )
 
 
 @dataclass
@@ -234,10 +244,12 @@ class RtpSession(asyncio.DatagramProtocol):
     async def open(self) -> None:
         """Bind the RTP port and the RTCP port after it (both, or OSError and neither)."""
         transport, _ = await self._loop.create_datagram_endpoint(
-            lambda: self, local_addr=(self.host, self.port))
+            lambda: self, local_addr=(self.host, self.port)
+        )
         try:
             rtcp_transport, _ = await self._loop.create_datagram_endpoint(
-                lambda: _RtcpEndpoint(self), local_addr=(self.host, self.port + 1))
+                lambda: _RtcpEndpoint(self), local_addr=(self.host, self.port + 1)
+            )
         except OSError:
             transport.close()
             raise
@@ -375,16 +387,17 @@ class RtpSession(asyncio.DatagramProtocol):
         if not (stats.packets_sent or stats.packets_received or bye):
             return False
         now = self._loop.time()
-        blocks = [source.report_block(ssrc, self._last_sr.get(ssrc), now)
-                  for ssrc, source in stats.sources.items()]
+        blocks = [
+            source.report_block(ssrc, self._last_sr.get(ssrc), now) for ssrc, source in stats.sources.items()
+        ]
         sender: rtcp.SenderInfo | None = None
         if stats.packets_sent:
             ntp_seconds, ntp_fraction = rtcp.ntp_now()
             elapsed = int((now - self._last_send) * 8000) if self._last_send else 0
-            sender = rtcp.SenderInfo(ntp_seconds, ntp_fraction, self._ts + elapsed,
-                                     stats.packets_sent, stats.octets_sent)
-        self._rtcp_transport.sendto(rtcp.build_report(self.ssrc, blocks, sender, self.cname, bye=bye),
-                                    target)
+            sender = rtcp.SenderInfo(
+                ntp_seconds, ntp_fraction, self._ts + elapsed, stats.packets_sent, stats.octets_sent
+            )
+        self._rtcp_transport.sendto(rtcp.build_report(self.ssrc, blocks, sender, self.cname, bye=bye), target)
         stats.rtcp_sent += 1
         return True
 
@@ -423,8 +436,14 @@ class RtpSession(asyncio.DatagramProtocol):
         if self._transport is None or self.remote is None or self.plan is None or self.plan.dtmf_pt is None:
             return
         seq, ts, marker = self._next(0, new_event=False)
-        packet = RtpPacket(self.plan.dtmf_pt, seq, timestamp if timestamp is not None else ts,
-                           self.ssrc, event.to_bytes(), marker)
+        packet = RtpPacket(
+            self.plan.dtmf_pt,
+            seq,
+            timestamp if timestamp is not None else ts,
+            self.ssrc,
+            event.to_bytes(),
+            marker,
+        )
         self._transport.sendto(packet.to_bytes(), self.remote)
         self.stats.packets_sent += 1
         self.stats.octets_sent += 4

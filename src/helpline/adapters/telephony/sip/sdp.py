@@ -171,21 +171,42 @@ def negotiate(remote: SessionDescription) -> AudioPlan | None:
     host = audio.connection or remote.connection
     if host is None:
         return None
-    codec = next(((pt, name) for pt in audio.formats
-                  if (name := audio.codec_name(pt)) in SUPPORTED
-                  and audio.rtpmap.get(pt, (name, 8000))[1] == 8000), None)
+    codec = next(
+        (
+            (pt, name)
+            for pt in audio.formats
+            if (name := audio.codec_name(pt)) in SUPPORTED and audio.rtpmap.get(pt, (name, 8000))[1] == 8000
+        ),
+        None,
+    )
     if codec is None:
         return None
-    dtmf = next((pt for pt in audio.formats
-                 if (audio.codec_name(pt) or "").lower() == "telephone-event"), None)
+    dtmf = next(
+        (pt for pt in audio.formats if (audio.codec_name(pt) or "").lower() == "telephone-event"), None
+    )
     rtcp = audio.port if audio.rtcp_mux else audio.rtcp_port
-    return AudioPlan(host=host, port=audio.port, codec=codec[1], pt=codec[0], dtmf_pt=dtmf,
-                     direction=audio.direction, rtcp_port=rtcp)
+    return AudioPlan(
+        host=host,
+        port=audio.port,
+        codec=codec[1],
+        pt=codec[0],
+        dtmf_pt=dtmf,
+        direction=audio.direction,
+        rtcp_port=rtcp,
+    )
 
 
-def build(host: str, port: int, *, session_id: int, version: int,
-          codecs: list[tuple[int, str]], dtmf_pt: int | None = 101,
-          direction: str = "sendrecv", ptime: int = 20) -> bytes:
+def build(
+    host: str,
+    port: int,
+    *,
+    session_id: int,
+    version: int,
+    codecs: list[tuple[int, str]],
+    dtmf_pt: int | None = 101,
+    direction: str = "sendrecv",
+    ptime: int = 20,
+) -> bytes:
     """An SDP with one audio stream offering ``codecs`` [(pt, name)] and telephone-event."""
     family = "IP6" if ":" in host else "IP4"
     formats = [pt for pt, _ in codecs] + ([dtmf_pt] if dtmf_pt is not None else [])
@@ -207,4 +228,5 @@ def build(host: str, port: int, *, session_id: int, version: int,
 def answer_direction(remote_direction: str) -> str:
     """RFC 3264 §6.1: the answer's direction mirrors the offer's."""
     return {"sendonly": "recvonly", "recvonly": "sendonly", "inactive": "inactive"}.get(
-        remote_direction, "sendrecv")
+        remote_direction, "sendrecv"
+    )

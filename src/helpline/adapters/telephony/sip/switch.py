@@ -55,14 +55,20 @@ class SipSwitch:
     names the outside number an agent is reached at (through the trunk) instead of a phone;
     ``auto_answer_of`` says whose phone is asked to pick up offered calls by itself."""
 
-    def __init__(self, config: SipConfig, *, listener: SwitchListener | None = None,
-                 extension_of: Callable[[str, str], str | None] | None = None,
-                 agent_of: Callable[[str], tuple[str, str] | None] | None = None,
-                 forward_of: Callable[[str, str], str | None] | None = None,
-                 auto_answer_of: Callable[[str, str], bool] | None = None,
-                 ivr: IvrFlow | None = None, clock: Callable[[], float] = time.time,
-                 survey: IvrFlow | None = None,
-                 on_call_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None) -> None:
+    def __init__(
+        self,
+        config: SipConfig,
+        *,
+        listener: SwitchListener | None = None,
+        extension_of: Callable[[str, str], str | None] | None = None,
+        agent_of: Callable[[str], tuple[str, str] | None] | None = None,
+        forward_of: Callable[[str, str], str | None] | None = None,
+        auto_answer_of: Callable[[str, str], bool] | None = None,
+        ivr: IvrFlow | None = None,
+        clock: Callable[[], float] = time.time,
+        survey: IvrFlow | None = None,
+        on_call_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None,
+    ) -> None:
         self.config = config
         self._listener: SwitchListener = listener or NullListener()
         self.extension_of = extension_of or (lambda tenant_id, agent_id: agent_id)
@@ -74,14 +80,17 @@ class SipSwitch:
         self.auto_answer_of = auto_answer_of or (lambda tenant_id, agent_id: False)
         self.clock = clock
         self.registrar = Registrar(clock)
-        throttle = FailureThrottle(clock, max_failures=config.auth_max_failures,
-                                   block_for=config.auth_block_seconds)
-        self.auth = DigestAuth(config.realm, config.users.get, clock, nonce_ttl=config.nonce_ttl,
-                               throttle=throttle)
+        throttle = FailureThrottle(
+            clock, max_failures=config.auth_max_failures, block_for=config.auth_block_seconds
+        )
+        self.auth = DigestAuth(
+            config.realm, config.users.get, clock, nonce_ttl=config.nonce_ttl, throttle=throttle
+        )
         self.prompt = load_wav(config.prompt_wav) if config.prompt_wav else demo_prompt()
         self.hold_music = load_wav(config.hold_music_wav) if config.hold_music_wav else demo_hold_music()
-        self._ivr = ivr or menu(MenuConfig(self.prompt, max_digits=config.ivr_max_digits,
-                                           first_timeout=config.ivr_timeout))
+        self._ivr = ivr or menu(
+            MenuConfig(self.prompt, max_digits=config.ivr_max_digits, first_timeout=config.ivr_timeout)
+        )
         self.survey_flow = survey
         self.on_call_ended = on_call_ended
         self.transport: SipTransport | None = None
@@ -93,18 +102,31 @@ class SipSwitch:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         config = self.config
-        transport = SipTransport(config.host, config.port, self._receive,
-                                 RateLimiter(loop.time, config.rate_limit, config.rate_burst), tcp=config.tcp)
+        transport = SipTransport(
+            config.host,
+            config.port,
+            self._receive,
+            RateLimiter(loop.time, config.rate_limit, config.rate_burst),
+            tcp=config.tcp,
+        )
         await transport.start()
         self.transport = transport
-        ua = UserAgent(transport.send, loop, config.timers, host=config.advertised_host,
-                       port=transport.port, media_host=config.advertised_host, user_agent=config.user_agent)
+        ua = UserAgent(
+            transport.send,
+            loop,
+            config.timers,
+            host=config.advertised_host,
+            port=transport.port,
+            media_host=config.advertised_host,
+            user_agent=config.user_agent,
+        )
         ua.on_request = self._on_request
         ua.connected = transport.connected
         self.ua = ua
         pool = PortPool(*config.rtp_port_range)
-        self.b2bua = B2bua(config, ua, self.registrar, pool, self._listener, self.extension_of,
-                           self._ivr, self.hold_music)
+        self.b2bua = B2bua(
+            config, ua, self.registrar, pool, self._listener, self.extension_of, self._ivr, self.hold_music
+        )
         self.b2bua.forward_of = self.forward_of
         self.b2bua.auto_answer_of = self.auto_answer_of
         self.b2bua.survey_flow = self.survey_flow
@@ -192,8 +214,9 @@ class SipSwitch:
         except SipParseError:
             txn.respond(self.ua.response(request, 400, "Bad To URI"))
             return
-        result = self.auth.verify("REGISTER", request.headers.get("authorization"), txn.peer.host,
-                                  expected_user=extension)
+        result = self.auth.verify(
+            "REGISTER", request.headers.get("authorization"), txn.peer.host, expected_user=extension
+        )
         if result.verdict is not Verdict.OK:
             self._challenge(txn, result.verdict)
             return
@@ -240,8 +263,9 @@ class SipSwitch:
         if extension is None:
             txn.respond(self.ua.response(request, 404))
             return
-        result = self.auth.verify("INVITE", request.headers.get("authorization"), txn.peer.host,
-                                  expected_user=extension)
+        result = self.auth.verify(
+            "INVITE", request.headers.get("authorization"), txn.peer.host, expected_user=extension
+        )
         if result.verdict is not Verdict.OK:
             self._challenge(txn, result.verdict)
             return
@@ -313,12 +337,21 @@ class SipSwitch:
 
     # -- call control beyond the Telephony port (see transfers.py) -----------------------------
 
-    async def consult(self, tenant_id: str, call_id: str, consult_id: str, agent_id: str, *,
-                      target_agent_id: str | None = None, number: str | None = None) -> None:
+    async def consult(
+        self,
+        tenant_id: str,
+        call_id: str,
+        consult_id: str,
+        agent_id: str,
+        *,
+        target_agent_id: str | None = None,
+        number: str | None = None,
+    ) -> None:
         """The agent consults a colleague or a number; the caller hears music meanwhile."""
         if self.b2bua is not None:
-            await self.b2bua.consult(tenant_id, call_id, consult_id, agent_id,
-                                     target_agent_id=target_agent_id, number=number)
+            await self.b2bua.consult(
+                tenant_id, call_id, consult_id, agent_id, target_agent_id=target_agent_id, number=number
+            )
 
     async def end_consult(self, tenant_id: str, call_id: str, consult_id: str, outcome: str) -> None:
         """``cancelled``, ``transferred`` (attended transfer) or ``conferenced`` (three-way)."""
@@ -371,9 +404,12 @@ async def _serve(config: SipConfig) -> None:
     switch = SipSwitch(config)
     switch.listener = DemoListener(switch)
     await switch.start()
-    print(f"helpline SIP switch on {config.host}:{switch.port} (udp/tcp); "
-          f"extensions {', '.join(sorted(config.users))} (password 'secret'); "
-          f"dial {', '.join(config.inbound_numbers)} from {', '.join(config.trusted_peers)}", flush=True)
+    print(
+        f"helpline SIP switch on {config.host}:{switch.port} (udp/tcp); "
+        f"extensions {', '.join(sorted(config.users))} (password 'secret'); "
+        f"dial {', '.join(config.inbound_numbers)} from {', '.join(config.trusted_peers)}",
+        flush=True,
+    )
     try:
         await asyncio.Event().wait()
     finally:

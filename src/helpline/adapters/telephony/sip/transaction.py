@@ -35,8 +35,9 @@ class State(StrEnum):
 
 
 class Transaction:
-    def __init__(self, layer: TransactionLayer, request: Request, peer: Address,
-                 key: tuple[str, ...]) -> None:
+    def __init__(
+        self, layer: TransactionLayer, request: Request, peer: Address, key: tuple[str, ...]
+    ) -> None:
         self.layer = layer
         self.request = request
         self.peer = peer
@@ -86,8 +87,14 @@ TimeoutFn = Callable[[], None]
 
 
 class ClientTransaction(Transaction):
-    def __init__(self, layer: TransactionLayer, request: Request, peer: Address,
-                 on_response: ResponseFn, on_timeout: TimeoutFn) -> None:
+    def __init__(
+        self,
+        layer: TransactionLayer,
+        request: Request,
+        peer: Address,
+        on_response: ResponseFn,
+        on_timeout: TimeoutFn,
+    ) -> None:
         super().__init__(layer, request, peer, client_key(request.top_via.branch or "", request.method))
         self.on_response = on_response
         self.on_timeout = on_timeout
@@ -276,8 +283,15 @@ def server_key(request: Request) -> tuple[str, ...]:
     branch = via.branch or ""
     if branch.startswith(MAGIC):
         return ("s", branch, via.sent_by, method)
-    return ("s2543", request.uri, request.from_.tag or "", request.call_id,
-            str(request.cseq.seq), str(via), method)
+    return (
+        "s2543",
+        request.uri,
+        request.from_.tag or "",
+        request.call_id,
+        str(request.cseq.seq),
+        str(via),
+        method,
+    )
 
 
 class TransactionLayer:
@@ -337,8 +351,9 @@ class TransactionLayer:
             txn.receive(response)
         return True
 
-    def request(self, request: Request, peer: Address, on_response: ResponseFn,
-                on_timeout: TimeoutFn) -> ClientTransaction:
+    def request(
+        self, request: Request, peer: Address, on_response: ResponseFn, on_timeout: TimeoutFn
+    ) -> ClientTransaction:
         """Start a client transaction; the request must carry its top Via with a branch."""
         txn: InviteClientTransaction | NonInviteClientTransaction
         if request.method == "INVITE":

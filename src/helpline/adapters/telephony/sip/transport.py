@@ -43,8 +43,9 @@ MAX_ACCEPTED_REMEMBERED = 10000
 class RateLimiter:
     """A token bucket per host: ``rate`` messages a second, bursts up to ``burst``."""
 
-    def __init__(self, clock: Callable[[], float], rate: float = 200.0, burst: float = 400.0,
-                 max_hosts: int = 10000) -> None:
+    def __init__(
+        self, clock: Callable[[], float], rate: float = 200.0, burst: float = 400.0, max_hosts: int = 10000
+    ) -> None:
         self.clock = clock
         self.rate = rate
         self.burst = burst
@@ -94,8 +95,17 @@ def stamp_via(request: Request, source: Address) -> None:
 
 
 class SipTransport:
-    def __init__(self, host: str, port: int, handler: Handler, limiter: RateLimiter, *,
-                 tcp: bool = True, max_tcp_connections: int = 512, tcp_idle_timeout: float = 300.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: Handler,
+        limiter: RateLimiter,
+        *,
+        tcp: bool = True,
+        max_tcp_connections: int = 512,
+        tcp_idle_timeout: float = 300.0,
+    ) -> None:
         self.host = host
         self.port = port
         self.handler = handler
@@ -116,7 +126,8 @@ class SipTransport:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpProtocol(self), local_addr=(self.host, self.port))
+            lambda: _UdpProtocol(self), local_addr=(self.host, self.port)
+        )
         self._udp = transport
         self.port = transport.get_extra_info("sockname")[1]
         sock = transport.get_extra_info("socket")
@@ -124,8 +135,9 @@ class SipTransport:
             with contextlib.suppress(OSError):  # absorb bursts (a best effort: the OS may cap it)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
         if self.tcp_enabled:
-            self._server = await asyncio.start_server(self._accept, self.host, self.port,
-                                                      limit=MAX_MESSAGE + 1024)
+            self._server = await asyncio.start_server(
+                self._accept, self.host, self.port, limit=MAX_MESSAGE + 1024
+            )
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -236,8 +248,9 @@ class SipTransport:
             task.add_done_callback(self._tasks.discard)
         await self._serve_connection(reader, writer, key)
 
-    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                                key: tuple[str, int]) -> None:
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, key: tuple[str, int]
+    ) -> None:
         source = Address(key[0], key[1], "TCP")
         buffer = b""
         try:

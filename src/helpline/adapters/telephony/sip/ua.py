@@ -30,8 +30,17 @@ RequestFn = Callable[[ServerTransaction], None]
 
 
 class UserAgent:
-    def __init__(self, send: SendFn, scheduler: Scheduler, timers: TimerConfig, *, host: str,
-                 port: int, media_host: str, user_agent: str = "Helpline") -> None:
+    def __init__(
+        self,
+        send: SendFn,
+        scheduler: Scheduler,
+        timers: TimerConfig,
+        *,
+        host: str,
+        port: int,
+        media_host: str,
+        user_agent: str = "Helpline",
+    ) -> None:
         self._send = send
         self.scheduler = scheduler
         self.timers = timers
@@ -55,9 +64,18 @@ class UserAgent:
         suffix = ";transport=tcp" if transport == "TCP" else ""
         return f"<sip:helpline@{self.host}:{self.port}{suffix}>"
 
-    def response(self, request: Request, status: int, reason: str | None = None, *,
-                 to_tag: str | None = None, body: bytes = b"", content_type: str | None = None,
-                 contact: bool = False, headers: list[tuple[str, str]] | None = None) -> Response:
+    def response(
+        self,
+        request: Request,
+        status: int,
+        reason: str | None = None,
+        *,
+        to_tag: str | None = None,
+        body: bytes = b"",
+        content_type: str | None = None,
+        contact: bool = False,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> Response:
         if to_tag is None and status > 100:
             to_tag = new_tag()  # §8.2.6.2: a final response outside a dialog gets our tag
         answer = response(request, status, reason, to_tag=to_tag, body=body, content_type=content_type)

@@ -144,14 +144,21 @@ class SipUri:
         user = password = None
         if "@" in rest:
             userinfo, _, rest = rest.rpartition("@")
-            if not userinfo or any(c in userinfo for c in " \t<>\"@"):
+            if not userinfo or any(c in userinfo for c in ' \t<>"@'):
                 raise SipParseError("bad userinfo")
             user, psep, pw = userinfo.partition(":")
             password = pw if psep else None
         hostport, _, params = rest.partition(";")
         host, port = split_host_port(hostport)
-        return cls(host=host, user=user, port=port, scheme=scheme.lower(), password=password,
-                   params=parse_params(params), headers=headers)
+        return cls(
+            host=host,
+            user=user,
+            port=port,
+            scheme=scheme.lower(),
+            password=password,
+            params=parse_params(params),
+            headers=headers,
+        )
 
     @property
     def transport(self) -> str:
