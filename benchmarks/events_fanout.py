@@ -429,10 +429,9 @@ async def populate(workdir: Path, clients: int) -> list[Person]:
         )
         for i in range(clients + 1):
             role = "leader" if i < leaders else "agent"
-            user = await users.create_user(
-                session,
+            user = await users.add_user(
+                container.units.joined(session, TENANT),
                 container.passwords,
-                tenant_id=TENANT,
                 username=f"{role}{i:04d}",
                 password="bench-pass-123",
                 role=role,

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from helpline.adapters.db.repositories.people import TenantRepository
-from helpline.adapters.db.tables.people import User
 from helpline.app.people import users
 from helpline.app.people.security import issue_token
 from helpline.bootstrap import Container
+from helpline.domain.people.accounts import User
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
@@ -59,19 +58,16 @@ class MakeUser:
         name = username or f"{role}{next(self._counter)}"
 
         async def create() -> User:
-            async with self.container.sessionmaker() as session, session.begin():
-                if await TenantRepository(session).get(tenant) is None:
-                    await users.create_tenant(session, tenant_id=tenant, name=tenant.title())
-                user = await users.create_user(
-                    session,
-                    self.container.passwords,
-                    tenant_id=tenant,
-                    username=name,
-                    password=password,
-                    role=role,
-                    display_name=display_name,
+            passwords = self.container.passwords
+            async with self.container.units(tenant) as uow:
+                if await uow.tenants.get(tenant) is None:
+                    await users.create_tenant(uow, passwords, tenant_id=tenant, name=tenant.title())
+                user = await users.add_user(
+                    uow, passwords, username=name, password=password, role=role, display_name=display_name
                 )
                 user.is_active = active
+                await uow.users.save(user)
+                await uow.commit()
                 return user
 
         user = self.client.portal.call(create)  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ from helpline.adapters.bus.memory import MemoryBus
 from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker, make_sync_engine
 from helpline.adapters.db.recorder import SqlRecorder
+from helpline.adapters.db.unit_of_work import SqlUnits
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
 from helpline.adapters.telephony.sip.switch import SipSwitch
@@ -51,6 +52,7 @@ class Container:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    units: SqlUnits  # units of work: ``async with units(tenant_id) as uow``
     passwords: Passwords
     metrics: CollectorRegistry
     clock: Clock
@@ -162,6 +164,7 @@ async def build_container(
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
+        units=SqlUnits(sessionmaker, bus),
         passwords=Passwords(settings.password_hashing),
         metrics=metrics if metrics is not None else CollectorRegistry(),
         clock=clock,

@@ -74,7 +74,13 @@ def _free_port() -> int:
 async def _load_demo(settings: Settings) -> None:
     container = await build_container(settings)
     async with container, container.sessionmaker() as session, session.begin():
-        await load_demo(session, container.centers, container.passwords, once=False)
+        await load_demo(
+            session,
+            container.units.joined(session, "default"),
+            container.centers,
+            container.passwords,
+            once=False,
+        )
 
 
 def _in_thread(work: Callable[[], object]) -> None:

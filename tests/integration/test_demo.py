@@ -14,7 +14,9 @@ def _load(client: TestClient, app: FastAPI) -> bool:
 
     async def load() -> bool:
         async with container.sessionmaker() as session, session.begin():
-            return await load_demo(session, container.centers, container.passwords)
+            return await load_demo(
+                session, container.units.joined(session, "default"), container.centers, container.passwords
+            )
 
     return bool(client.portal.call(load))
 

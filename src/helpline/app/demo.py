@@ -17,6 +17,7 @@ from helpline.app.acd.center_service import CenterService
 from helpline.app.ivr import flows as ivr_flows
 from helpline.app.knowledge import articles as knowledge
 from helpline.app.people import users
+from helpline.app.people.ports import PeopleUnit
 from helpline.app.people.security import Passwords
 from helpline.app.telephony import sip_accounts
 from helpline.app.workorders import admin as workorder_admin
@@ -199,13 +200,15 @@ USERS = [
 
 async def load_demo(
     session: AsyncSession,
+    people: PeopleUnit,
     service: CenterService,
     passwords: Passwords,
     tenant_id: str = "default",
     *,
     once: bool = True,
 ) -> bool:
-    """Create the demo users, skills and queues. False when they were loaded before."""
+    """Create the demo users, skills and queues. False when they were loaded before.
+    ``people`` is a unit on ``session`` (the capabilities not yet on ports take the session)."""
     tenant = await session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant_not_found", f"no tenant {tenant_id!r}")
@@ -217,10 +220,9 @@ async def load_demo(
         await acd_config.save_queue(session, service, tenant_id, queue_id, values, create=True)
     created: dict[str, str] = {}
     for demo in USERS:
-        user = await users.create_user(
-            session,
+        user = await users.add_user(
+            people,
             passwords,
-            tenant_id=tenant_id,
             username=demo.username,
             password=demo.password,
             role=demo.role,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from helpline.domain.events import Event
@@ -97,3 +97,36 @@ class EventRecorder(Protocol):
     """Persists events (agent state log, call records) before they are published."""
 
     async def record(self, events: Sequence[Event]) -> None: ...
+
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+class UnitOfWork(Protocol):
+    """One transaction in one tenant: what a use case reads and writes, stored at once or not at all.
+
+    The repositories a unit hands out (declared per capability: ``app/<capability>/ports.py``)
+    see only this tenant's rows. :meth:`commit` stores the work, *then* publishes the events
+    given to :meth:`publish` and runs the :meth:`after_commit` actions, in order (zulip's
+    ``send_event_on_commit``): a listener never hears of a change that was not stored, and
+    live state (a queue's configuration in the ACD) changes only once its rows are there.
+    Leaving the unit without a commit rolls back and drops them. A unit may commit more than
+    once (a long job in rounds); each commit publishes what was queued before it.
+    """
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None:
+        """Forget what was written since the last commit, and the events queued with it."""
+        ...
+
+    def publish(self, events: Sequence[Event]) -> None:
+        """Publish ``events`` once the work is committed."""
+        ...
+
+    def after_commit(self, action: AfterCommit) -> None:
+        """Run ``action`` once the work is committed (sync or async)."""
+        ...

@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.app.people import users
-from helpline.app.people.security import ROLES
+from helpline.app.unit_of_work import AppUnit
 from helpline.bootstrap import Container, build_container
 from helpline.config import load_settings
 from helpline.domain.errors import DomainError
+from helpline.domain.people.accounts import ROLES
 
 user_app = typer.Typer(help="Users", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants", no_args_is_help=True)
@@ -28,14 +28,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _run(work: Callable[[Container, AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction: committed if it returns, rolled back if it raises.
-    Domain and database errors become a message and exit code 1."""
+def _run(tenant_id: str, work: Callable[[Container, AppUnit], Awaitable[T]]) -> T:
+    """Run ``work`` in a unit of work of ``tenant_id`` (the use case commits it; what it did
+    not commit is rolled back). Domain and database errors become a message and exit code 1."""
 
     async def main() -> T:
         container = await build_container(load_settings())
-        async with container, container.sessionmaker() as session, session.begin():
-            return await work(container, session)
+        async with container, container.units(tenant_id) as uow:
+            return await work(container, uow)
 
     try:
         return asyncio.run(main())
@@ -60,11 +60,10 @@ def add_user(
 ) -> None:
     """Add a user to a tenant."""
 
-    async def work(container: Container, session: AsyncSession) -> str:
+    async def work(container: Container, uow: AppUnit) -> str:
         user = await users.create_user(
-            session,
+            uow,
             container.passwords,
-            tenant_id=tenant,
             username=username,
             password=password,
             role=role,
@@ -73,7 +72,7 @@ def add_user(
         )
         return user.id
 
-    user_id = _run(work)
+    user_id = _run(tenant, work)
     typer.echo(f"added {role} {username.strip().lower()} to tenant {tenant} (id {user_id})")
 
 
@@ -81,12 +80,12 @@ def add_user(
 def list_users(tenant: str = typer.Option("default", help="Tenant id")) -> None:
     """List the users of a tenant."""
 
-    async def work(_container: Container, session: AsyncSession) -> list[tuple[str, ...]]:
-        found = await users.list_users(session, tenant)
+    async def work(_container: Container, uow: AppUnit) -> list[tuple[str, ...]]:
+        found = await users.list_users(uow)
         return [(u.username, u.display_name, u.role, "yes" if u.is_active else "no", u.id) for u in found]
 
     table = Table("username", "name", "role", "active", "id", title=f"users of {tenant}")
-    for row in _run(work):
+    for row in _run(tenant, work):
         table.add_row(*row)
     Console().print(table)
 
@@ -99,10 +98,10 @@ def add_tenant(
 ) -> None:
     """Add a tenant."""
 
-    async def work(_container: Container, session: AsyncSession) -> None:
-        await users.create_tenant(session, tenant_id=tenant_id, name=name, locale=locale)
+    async def work(container: Container, uow: AppUnit) -> None:
+        await users.create_tenant(uow, container.passwords, tenant_id=tenant_id, name=name, locale=locale)
 
-    _run(work)
+    _run(tenant_id, work)
     typer.echo(f"added tenant {tenant_id} ({name})")
 
 
@@ -110,10 +109,10 @@ def add_tenant(
 def list_tenants() -> None:
     """List the tenants."""
 
-    async def work(_container: Container, session: AsyncSession) -> list[tuple[str, ...]]:
-        return [(t.id, t.name, t.locale) for t in await users.list_tenants(session)]
+    async def work(_container: Container, uow: AppUnit) -> list[tuple[str, ...]]:
+        return [(t.id, t.name, t.locale) for t in await users.list_tenants(uow)]
 
     table = Table("id", "name", "locale", title="tenants")
-    for row in _run(work):
+    for row in _run("default", work):
         table.add_row(*row)
     Console().print(table)

@@ -14,9 +14,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from helpline.adapters.db.repositories.people import UserRepository
 from helpline.app.people.security import ROLE_RANK, NotAuthenticated, decode_token, role_at_least
 from helpline.app.people.user_cache import UserCache
+from helpline.app.unit_of_work import AppUnit
 from helpline.bootstrap import Container
 from helpline.domain.errors import Forbidden
 
@@ -72,10 +72,11 @@ def user_cache(connection: HTTPConnection) -> UserCache[Principal]:
     return cache
 
 
-async def principal_from_token(session: AsyncSession, secret_key: str, token: str) -> Principal:
+async def principal_from_token(container: Container, token: str) -> Principal:
     """Check the token and that its user still exists and is active."""
-    claims = decode_token(secret_key, token)
-    user = await UserRepository(session, claims.tenant_id).get(claims.user_id)
+    claims = decode_token(container.secret_key, token)
+    async with container.units(claims.tenant_id) as uow:
+        user = await uow.users.get(claims.user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("invalid_token", "the token's user no longer exists or is disabled")
     return Principal(user.id, user.tenant_id, user.role, user.username)
@@ -89,8 +90,7 @@ async def cached_principal(connection: HTTPConnection, container: Container, tok
     principal = cache.get(claims.tenant_id, claims.user_id)
     if principal is None:
         generation = cache.generation
-        async with container.sessionmaker() as session:
-            principal = await principal_from_token(session, container.secret_key, token)
+        principal = await principal_from_token(container, token)
         cache.put(claims.tenant_id, claims.user_id, principal, read_at=generation)
     return principal
 
@@ -112,6 +112,17 @@ async def current_user(
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+async def get_unit(actor: CurrentUser, container: ContainerDep) -> AsyncIterator[AppUnit]:
+    """The request's unit of work, in the signed-in user's tenant. The use case commits it;
+    whatever it did not commit is rolled back when the request ends."""
+    async with container.units(actor.tenant_id) as unit:
+        yield unit
+
+
+# scope="function": the unit ends before the response is sent.
+UnitDep = Annotated[AppUnit, Depends(get_unit, scope="function")]
 
 
 def require_role(needed: str) -> Callable[..., Awaitable[Principal]]:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from helpline.adapters.db.tables.acd import AgentStateLog, CallEventRow, CallRecord
+from helpline.app.timefmt import as_datetime
 from helpline.domain.errors import DomainError
 from helpline.domain.events import (
     AgentStateChanged,
@@ -44,10 +44,6 @@ def caller_key(caller: str) -> str | None:
         return match_keys(caller)[0]
     except DomainError:
         return None
-
-
-def as_datetime(at: float) -> datetime:
-    return datetime.fromtimestamp(at, UTC)
 
 
 _CALLS = cast(Table, CallRecord.__table__)

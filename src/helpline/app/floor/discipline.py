@@ -28,8 +28,8 @@ from helpline.app.clock import Clock
 from helpline.app.people.security import role_at_least
 from helpline.app.ports import EventBus
 from helpline.app.reports.standard import LOCAL
+from helpline.app.timefmt import as_datetime, epoch
 from helpline.app.workorders.service import Person
-from helpline.app.workorders.store import as_datetime, epoch
 from helpline.domain.acd.agent import ON_CALL, AgentState
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound

@@ -30,7 +30,7 @@ from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
 from helpline.app.floor.discipline import FloorService, norm_policy, today_start, user_names
 from helpline.app.ports import EventBus
-from helpline.app.workorders.store import as_datetime
+from helpline.app.timefmt import as_datetime
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.errors import NotFound
 from helpline.domain.events import Event

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.tables.acd import CallRecord, QueueRow
 from helpline.app.floor.discipline import today_start
-from helpline.app.workorders.store import as_datetime
+from helpline.app.timefmt import as_datetime
 
 RECENT = timedelta(minutes=30)
 

@@ -15,9 +15,9 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from helpline.domain.errors import DomainError
+from helpline.domain.people.accounts import ROLES
 
-ROLE_RANK: dict[str, int] = {"agent": 1, "leader": 2, "supervisor": 3, "admin": 4}
-ROLES: tuple[str, ...] = tuple(ROLE_RANK)
+ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES, start=1)}
 JWT_ALGORITHM = "HS256"
 
 

@@ -1,7 +1,7 @@
 """Use cases for tenants and users: create, change, list, sign in.
 
-They take an ``AsyncSession`` and leave committing to the caller (one request, one
-transaction); hashing runs in a worker thread because argon2 is deliberately slow.
+They work in the caller's unit of work and commit it when they change something; hashing runs
+in a worker thread because argon2 is deliberately slow.
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.repositories.people import TenantRepository, UserRepository
-from helpline.adapters.db.tables.people import Tenant, User
-from helpline.app.people.security import ROLES, NotAuthenticated, Passwords
+from helpline.app.people.ports import PeopleUnit
+from helpline.app.people.security import NotAuthenticated, Passwords
 from helpline.app.people.user_cache import forget_user
 from helpline.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from helpline.domain.people.accounts import ROLES, Tenant, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 TENANT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -47,8 +43,25 @@ def _check_password(password: str) -> None:
         )
 
 
-async def create_tenant(session: AsyncSession, *, tenant_id: str, name: str, locale: str = "zh-CN") -> Tenant:
-    """Register a tenant. Its id is a short slug used in URLs and sign-in forms."""
+@dataclass(frozen=True)
+class FirstAdmin:
+    """The administrator a new tenant is created with."""
+
+    username: str
+    password: str
+
+
+async def create_tenant(
+    uow: PeopleUnit,
+    passwords: Passwords,
+    *,
+    tenant_id: str,
+    name: str,
+    locale: str = "zh-CN",
+    admin: FirstAdmin | None = None,
+) -> Tenant:
+    """Register a tenant (its id is a short slug used in URLs and sign-in forms) and, when
+    given, its first administrator: both or neither. Commits."""
     if not TENANT_ID_RE.match(tenant_id):
         raise Invalid(
             "invalid_tenant_id",
@@ -57,31 +70,74 @@ async def create_tenant(session: AsyncSession, *, tenant_id: str, name: str, loc
         )
     if not name.strip():
         raise Invalid("invalid_name", "name must not be empty", field="name")
-    repo = TenantRepository(session)
-    if await repo.get(tenant_id) is not None:
+    if await uow.tenants.get(tenant_id) is not None:
         raise DomainError("tenant_exists", f"tenant {tenant_id!r} already exists", id=tenant_id)
-    try:
-        return await repo.add(Tenant(id=tenant_id, name=name.strip(), locale=locale, settings={}))
-    except IntegrityError as exc:  # created concurrently
-        raise DomainError("tenant_exists", f"tenant {tenant_id!r} already exists") from exc
+    tenant = await uow.tenants.add(Tenant(id=tenant_id, name=name.strip(), locale=locale))
+    if admin is not None:
+        user = await _new_user(passwords, tenant_id, admin.username, admin.password, "admin", "", None)
+        await uow.users_of(tenant_id).add(user)
+    await uow.commit()
+    return tenant
 
 
-async def list_tenants(session: AsyncSession) -> Sequence[Tenant]:
-    return await TenantRepository(session).list()
+async def list_tenants(uow: PeopleUnit) -> Sequence[Tenant]:
+    return await uow.tenants.list()
 
 
 async def create_user(
-    session: AsyncSession,
+    uow: PeopleUnit,
     passwords: Passwords,
     *,
-    tenant_id: str,
     username: str,
     password: str,
     role: str,
     display_name: str = "",
     locale: str | None = None,
 ) -> User:
-    """Add a user to a tenant. A taken username is ``username_taken``; nothing is written."""
+    """:func:`add_user`, committed."""
+    user = await add_user(
+        uow,
+        passwords,
+        username=username,
+        password=password,
+        role=role,
+        display_name=display_name,
+        locale=locale,
+    )
+    await uow.commit()
+    return user
+
+
+async def add_user(
+    uow: PeopleUnit,
+    passwords: Passwords,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    locale: str | None = None,
+) -> User:
+    """Add a user to the unit's tenant, not yet committed (the demo data adds many in one
+    transaction). A taken username is ``username_taken``; nothing is written."""
+    if await uow.tenants.get(uow.tenant_id) is None:
+        raise NotFound("tenant_not_found", f"no tenant {uow.tenant_id!r}", tenant=uow.tenant_id)
+    user = await _new_user(passwords, uow.tenant_id, username, password, role, display_name, locale)
+    if await uow.users.by_username(user.username) is not None:
+        raise DomainError("username_taken", f"username {user.username!r} is taken", field="username")
+    return await uow.users.add(user)
+
+
+async def _new_user(
+    passwords: Passwords,
+    tenant_id: str,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    locale: str | None,
+) -> User:
+    """A checked, not yet stored user (the password hashed)."""
     username = normalize_username(username)
     if not USERNAME_RE.match(username):
         raise Invalid(
@@ -91,12 +147,9 @@ async def create_user(
         )
     _check_role(role)
     _check_password(password)
-    if await TenantRepository(session).get(tenant_id) is None:
-        raise NotFound("tenant_not_found", f"no tenant {tenant_id!r}", tenant=tenant_id)
-    users = UserRepository(session, tenant_id)
-    if await users.by_username(username) is not None:
-        raise DomainError("username_taken", f"username {username!r} is taken", field="username")
-    user = User(
+    return User(
+        id="",
+        tenant_id=tenant_id,
         username=username,
         display_name=display_name.strip() or username,
         password_hash=await asyncio.to_thread(passwords.hash, password),
@@ -104,21 +157,17 @@ async def create_user(
         locale=locale or None,
         is_active=True,
     )
-    try:
-        return await users.add(user)
-    except IntegrityError as exc:  # the same name added concurrently
-        raise DomainError("username_taken", f"username {username!r} is taken") from exc
 
 
-async def get_user(session: AsyncSession, tenant_id: str, user_id: str) -> User:
-    user = await UserRepository(session, tenant_id).get(user_id)
+async def get_user(uow: PeopleUnit, user_id: str) -> User:
+    user = await uow.users.get(user_id)
     if user is None:
         raise NotFound("user_not_found", "no such user", id=user_id)
     return user
 
 
-async def list_users(session: AsyncSession, tenant_id: str, *, role: str | None = None) -> Sequence[User]:
-    return await UserRepository(session, tenant_id).list(role=role)
+async def list_users(uow: PeopleUnit, *, role: str | None = None) -> Sequence[User]:
+    return await uow.users.list(role=role)
 
 
 @dataclass(frozen=True)
@@ -133,17 +182,16 @@ class UserChanges:
 
 
 async def update_user(
-    session: AsyncSession,
+    uow: PeopleUnit,
     passwords: Passwords,
     *,
-    tenant_id: str,
     user_id: str,
     changes: UserChanges,
     actor_id: str | None = None,
 ) -> User:
     """Apply ``changes``. Nobody may change their own role or deactivate themselves, so a
-    tenant cannot lose its last administrator by a slip."""
-    user = await get_user(session, tenant_id, user_id)
+    tenant cannot lose its last administrator by a slip. Commits."""
+    user = await get_user(uow, user_id)
     if actor_id == user.id and (
         (changes.role is not None and changes.role != user.role) or changes.is_active is False
     ):
@@ -162,25 +210,22 @@ async def update_user(
     if changes.password is not None:
         _check_password(changes.password)
         user.password_hash = await asyncio.to_thread(passwords.hash, changes.password)
-    await session.flush()
+    await uow.users.save(user)
     if changes.role is not None or changes.is_active is not None:
-        _forget_when_committed(session, user.tenant_id, user.id)
+        # Signed-in users are cached for a few seconds (helpline.app.people.user_cache): drop
+        # this one now and again at commit, so no request in between keeps the old role.
+        tenant_id, changed_id = user.tenant_id, user.id
+        forget_user(tenant_id, changed_id)
+        uow.after_commit(lambda: forget_user(tenant_id, changed_id))
+    await uow.commit()
     return user
 
 
-def _forget_when_committed(session: AsyncSession, tenant_id: str, user_id: str) -> None:
-    """Signed-in users are cached for a few seconds (:mod:`helpline.app.people.user_cache`): drop this
-    one now and again at commit, so no request in between keeps the old role."""
-    forget_user(tenant_id, user_id)
-    event.listen(session.sync_session, "after_commit", lambda _s: forget_user(tenant_id, user_id), once=True)
-
-
-async def authenticate(
-    session: AsyncSession, passwords: Passwords, *, tenant_id: str, username: str, password: str
-) -> User:
+async def authenticate(uow: PeopleUnit, passwords: Passwords, *, username: str, password: str) -> User:
     """The user whose credentials these are. Unknown tenant, unknown user and wrong password
-    give the same error (and cost the same time), so sign-in does not reveal who exists."""
-    user = await UserRepository(session, tenant_id).by_username(normalize_username(username))
+    give the same error (and cost the same time), so sign-in does not reveal who exists.
+    Commits (a password hash made with old parameters is replaced)."""
+    user = await uow.users.by_username(normalize_username(username))
     if user is None:
         await asyncio.to_thread(passwords.verify, passwords.dummy_hash, password)
         raise NotAuthenticated("bad_credentials", BAD_LOGIN)
@@ -190,5 +235,6 @@ async def authenticate(
         raise NotAuthenticated("user_inactive", "this account is disabled")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(passwords.hash, password)
-        await session.flush()
+        await uow.users.save(user)
+        await uow.commit()
     return user

@@ -24,9 +24,10 @@ from helpline.adapters.db.tables.workorders import (
     WorkOrderFieldRow,
     WorkOrderRow,
 )
+from helpline.app.timefmt import as_datetime, iso
 from helpline.app.workorders import config as wo_config
 from helpline.app.workorders.search import full_text
-from helpline.app.workorders.store import as_datetime, field_text, iso
+from helpline.app.workorders.store import field_text
 from helpline.app.workorders.views import OPEN_CLOCK_STATES, clock_view, summary
 from helpline.domain.errors import DomainError, Invalid
 from helpline.domain.people.phone import match_keys

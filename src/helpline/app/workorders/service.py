@@ -23,12 +23,13 @@ from helpline.adapters.db.tables.people import Customer
 from helpline.adapters.db.tables.workorders import UnitRow
 from helpline.app.clock import Clock
 from helpline.app.ports import EventBus
+from helpline.app.timefmt import epoch, iso
 from helpline.app.workorders import config as wo_config
 from helpline.app.workorders import store as wo_store
 from helpline.app.workorders.notify import address
 from helpline.app.workorders.search import index_orders
 from helpline.app.workorders.sla import SlaService
-from helpline.app.workorders.store import FileMeta, Stored, epoch
+from helpline.app.workorders.store import FileMeta, Stored
 from helpline.domain.errors import Invalid, NotFound
 from helpline.domain.events import Event
 from helpline.domain.workorders import events as ev
@@ -278,7 +279,7 @@ class WorkOrderService:
         now = self.clock.now()
         if due <= now:
             raise Invalid("due_in_past", "a promised time lies in the future", fields=["due"])
-        text = f"承诺时限 {wo_store.iso(due)}" + (f"：{note}" if note else "")
+        text = f"承诺时限 {iso(due)}" + (f"：{note}" if note else "")
 
         def apply(order: WorkOrder, actor: Actor, at: float) -> Event:
             if order.state not in OPEN_STATES:

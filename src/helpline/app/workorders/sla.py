@@ -24,9 +24,9 @@ from helpline.adapters.db.tables.people import Tenant
 from helpline.adapters.db.tables.workorders import SlaClockRow, SlaEventRow
 from helpline.app.clock import Clock
 from helpline.app.ports import EventBus
+from helpline.app.timefmt import as_datetime
 from helpline.app.workorders import config as wo_config
 from helpline.app.workorders.notify import address
-from helpline.app.workorders.store import as_datetime
 from helpline.domain.errors import DomainError
 from helpline.domain.events import Event
 from helpline.domain.workorders import events as ev

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -29,6 +28,7 @@ from helpline.adapters.db.tables.workorders import (
     WorkOrderRow,
     WorkOrderTimelineRow,
 )
+from helpline.app.timefmt import as_datetime, epoch, maybe_datetime
 from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import NotFound
 from helpline.domain.workorders.content import (
@@ -50,26 +50,6 @@ from helpline.domain.workorders.order import (
     WorkOrder,
     WorkOrderState,
 )
-
-
-def as_datetime(at: float) -> datetime:
-    return datetime.fromtimestamp(at, UTC)
-
-
-def maybe_datetime(at: float | None) -> datetime | None:
-    return None if at is None else as_datetime(at)
-
-
-def epoch(moment: datetime | None) -> float | None:
-    return None if moment is None else moment.timestamp()
-
-
-def iso(at: float | datetime | None) -> str | None:
-    """Timestamps leave the API as ISO 8601 in UTC."""
-    if at is None:
-        return None
-    moment = at if isinstance(at, datetime) else as_datetime(at)
-    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass

@@ -21,7 +21,8 @@ from helpline.adapters.db.tables.workorders import (
     WorkOrderRow,
     WorkOrderTimelineRow,
 )
-from helpline.app.workorders.store import Stored, iso
+from helpline.app.timefmt import iso
+from helpline.app.workorders.store import Stored
 from helpline.domain.workorders.content import compose_title
 from helpline.domain.workorders.order import TimelineEntry
 from helpline.domain.workorders.sla import OPEN_CLOCKS

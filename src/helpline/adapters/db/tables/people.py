@@ -22,8 +22,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpline.adapters.db.base import Base, TenantScoped, UTCDateTime, utcnow
 
-ROLES = ("agent", "leader", "supervisor", "admin")
-
 
 def new_id() -> str:
     return str(uuid.uuid4())

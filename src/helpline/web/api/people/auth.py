@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from helpline.app.people import users
 from helpline.app.people.security import issue_token
 from helpline.web.api.people.schemas import TokenOut, UserOut
-from helpline.web.deps import ContainerDep, CurrentUser, SessionDep
+from helpline.web.deps import ContainerDep, CurrentUser, UnitDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -19,19 +19,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 async def token(
     username: Annotated[str, Form(min_length=1)],
     password: Annotated[str, Form(min_length=1)],
-    session: SessionDep,
     container: ContainerDep,
     tenant: Annotated[str | None, Form()] = None,
 ) -> TokenOut:
     """Exchange username and password for a bearer token (401 on any mismatch)."""
     settings = container.settings
-    user = await users.authenticate(
-        session,
-        container.passwords,
-        tenant_id=tenant or settings.default_tenant,
-        username=username,
-        password=password,
-    )
+    async with container.units(tenant or settings.default_tenant) as uow:
+        user = await users.authenticate(uow, container.passwords, username=username, password=password)
     ttl = timedelta(minutes=settings.token_ttl_minutes)
     access_token = issue_token(
         container.secret_key,
@@ -49,5 +43,5 @@ async def token(
 
 
 @router.get("/me", response_model=UserOut)
-async def me(actor: CurrentUser, session: SessionDep) -> UserOut:
-    return UserOut.model_validate(await users.get_user(session, actor.tenant_id, actor.user_id))
+async def me(actor: CurrentUser, uow: UnitDep) -> UserOut:
+    return UserOut.model_validate(await users.get_user(uow, actor.user_id))

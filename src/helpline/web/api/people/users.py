@@ -17,7 +17,7 @@ from helpline.web.deps import (
     ContainerDep,
     CurrentUser,
     Principal,
-    SessionDep,
+    UnitDep,
     require_platform_admin,
     require_role,
 )
@@ -31,19 +31,16 @@ SELF_EDITABLE = frozenset({"display_name", "locale", "password", "current_passwo
 
 
 @router.get("/users", response_model=list[UserOut])
-async def list_users(actor: Supervisor, session: SessionDep, role: Role | None = None) -> list[UserOut]:
-    found = await users.list_users(session, actor.tenant_id, role=role)
+async def list_users(actor: Supervisor, uow: UnitDep, role: Role | None = None) -> list[UserOut]:
+    found = await users.list_users(uow, role=role)
     return [UserOut.model_validate(u) for u in found]
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-async def create_user(
-    body: UserCreate, actor: Admin, session: SessionDep, container: ContainerDep
-) -> UserOut:
+async def create_user(body: UserCreate, actor: Admin, uow: UnitDep, container: ContainerDep) -> UserOut:
     user = await users.create_user(
-        session,
+        uow,
         container.passwords,
-        tenant_id=actor.tenant_id,
         username=body.username,
         password=body.password,
         role=body.role,
@@ -54,16 +51,16 @@ async def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-async def get_user(user_id: str, actor: CurrentUser, session: SessionDep) -> UserOut:
+async def get_user(user_id: str, actor: CurrentUser, uow: UnitDep) -> UserOut:
     """Anyone may read themselves; supervisors and admins read anyone in their tenant."""
     if user_id != actor.user_id and not actor.at_least("supervisor"):
         raise Forbidden("role_required", "requires role supervisor or higher", role="supervisor")
-    return UserOut.model_validate(await users.get_user(session, actor.tenant_id, user_id))
+    return UserOut.model_validate(await users.get_user(uow, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 async def patch_user(
-    user_id: str, body: UserPatch, actor: CurrentUser, session: SessionDep, container: ContainerDep
+    user_id: str, body: UserPatch, actor: CurrentUser, uow: UnitDep, container: ContainerDep
 ) -> UserOut:
     """Admins change anyone in their tenant; others only their own name, locale and password."""
     sent = body.model_fields_set
@@ -71,7 +68,7 @@ async def patch_user(
     if not actor.at_least("admin") and not (is_self and sent <= SELF_EDITABLE):
         raise Forbidden("role_required", "requires role admin or higher", role="admin")
     if is_self and body.password is not None:
-        target = await users.get_user(session, actor.tenant_id, user_id)
+        target = await users.get_user(uow, user_id)
         ok = body.current_password is not None and await asyncio.to_thread(
             container.passwords.verify, target.password_hash, body.current_password
         )
@@ -89,9 +86,8 @@ async def patch_user(
         password=body.password,
     )
     user = await users.update_user(
-        session,
+        uow,
         container.passwords,
-        tenant_id=actor.tenant_id,
         user_id=user_id,
         changes=changes,
         actor_id=actor.user_id,
@@ -100,13 +96,13 @@ async def patch_user(
 
 
 @router.get("/tenants", response_model=list[TenantOut])
-async def list_tenants(actor: PlatformAdmin, session: SessionDep) -> list[TenantOut]:
-    return [TenantOut.model_validate(t) for t in await users.list_tenants(session)]
+async def list_tenants(actor: PlatformAdmin, uow: UnitDep) -> list[TenantOut]:
+    return [TenantOut.model_validate(t) for t in await users.list_tenants(uow)]
 
 
 @router.post("/tenants", response_model=TenantOut, status_code=status.HTTP_201_CREATED)
 async def create_tenant(
-    body: TenantCreate, actor: PlatformAdmin, session: SessionDep, container: ContainerDep
+    body: TenantCreate, actor: PlatformAdmin, uow: UnitDep, container: ContainerDep
 ) -> TenantOut:
     """Create a tenant and, when ``admin_username`` is given, its first administrator (in the
     same transaction: both or neither)."""
@@ -116,14 +112,10 @@ async def create_tenant(
             "give both admin_username and admin_password, or neither",
             field="admin_password",
         )
-    tenant = await users.create_tenant(session, tenant_id=body.id, name=body.name, locale=body.locale)
+    admin = None
     if body.admin_username is not None and body.admin_password is not None:
-        await users.create_user(
-            session,
-            container.passwords,
-            tenant_id=tenant.id,
-            username=body.admin_username,
-            password=body.admin_password,
-            role="admin",
-        )
+        admin = users.FirstAdmin(body.admin_username, body.admin_password)
+    tenant = await users.create_tenant(
+        uow, container.passwords, tenant_id=body.id, name=body.name, locale=body.locale, admin=admin
+    )
     return TenantOut.model_validate(tenant)

@@ -1,0 +1,91 @@
+"""The unit of work on the database: one session, one tenant, every capability's repositories.
+
+A use case receives the unit, works through the repositories it hands out, and commits once;
+the events and actions queued on the unit run after the commit succeeded, in order
+(``helpline.app.ports.UnitOfWork``). The repositories are made on first use and bound to
+the unit's session and tenant, so nothing outside a unit holds a session.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
+from helpline.app.ports import AfterCommit, EventBus
+from helpline.domain.events import Event
+
+
+class SqlUnitOfWork:
+    """Implements every capability's ``…Unit`` protocol (see ``helpline.app.unit_of_work``)."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str, bus: EventBus | None) -> None:
+        self.session = session
+        self._tenant_id = tenant_id
+        self._bus = bus
+        self._pending: list[AfterCommit] = []
+
+    @property
+    def tenant_id(self) -> str:
+        return self._tenant_id
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        pending, self._pending = self._pending, []
+        for action in pending:
+            result = action()
+            if inspect.isawaitable(result):
+                await result
+
+    async def rollback(self) -> None:
+        self._pending.clear()
+        await self.session.rollback()
+
+    def publish(self, events: Sequence[Event]) -> None:
+        if events and self._bus is not None:
+            bus, batch = self._bus, list(events)
+            self._pending.append(lambda: bus.publish(batch))
+
+    def after_commit(self, action: AfterCommit) -> None:
+        self._pending.append(action)
+
+    # ---- repositories -------------------------------------------------------------------------
+
+    @cached_property
+    def tenants(self) -> SqlTenantRepository:
+        return SqlTenantRepository(self.session)
+
+    @cached_property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.session, self._tenant_id)
+
+    def users_of(self, tenant_id: str) -> SqlUserRepository:
+        return SqlUserRepository(self.session, tenant_id)
+
+
+class SqlUnits:
+    """Opens units of work: ``async with units(tenant_id) as uow``. Leaving the block without
+    a commit rolls back."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bus: EventBus | None = None) -> None:
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+
+    @asynccontextmanager
+    async def __call__(self, tenant_id: str) -> AsyncIterator[SqlUnitOfWork]:
+        async with self.sessionmaker() as session:
+            unit = SqlUnitOfWork(session, tenant_id, self.bus)
+            try:
+                yield unit
+            finally:
+                if session.in_transaction():
+                    await unit.rollback()
+
+    def joined(self, session: AsyncSession, tenant_id: str) -> SqlUnitOfWork:
+        """A unit on a session the caller already holds (its commit commits that session):
+        for the code that is not yet on ports and works on the session itself."""
+        return SqlUnitOfWork(session, tenant_id, self.bus)

@@ -1,0 +1,93 @@
+"""A unit of work in memory: a copy of the store while it works, written back at commit.
+
+Like the database's unit, it sees only its tenant, publishes events and runs after-commit
+actions only once committed, and forgets everything on rollback.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
+from helpline.app.ports import AfterCommit
+from helpline.domain.events import Event
+
+
+@dataclass
+class FakeStore:
+    """Every capability's tables, as the committed state."""
+
+    people: PeopleTables = field(default_factory=PeopleTables)
+    published: list[Event] = field(default_factory=list)
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore, tenant_id: str) -> None:
+        self.store = store
+        self._tenant_id = tenant_id
+        self._pending: list[AfterCommit] = []
+        self.commits = 0
+        self._begin()
+
+    def _begin(self) -> None:
+        self.work: Any = copy.deepcopy(self.store)
+
+    @property
+    def tenant_id(self) -> str:
+        return self._tenant_id
+
+    async def commit(self) -> None:
+        for table in fields(FakeStore):
+            if table.name != "published":
+                setattr(self.store, table.name, getattr(self.work, table.name))
+        self.commits += 1
+        pending, self._pending = self._pending, []
+        self._begin()
+        for action in pending:
+            result = action()
+            if inspect.isawaitable(result):
+                await result
+
+    async def rollback(self) -> None:
+        self._pending.clear()
+        self._begin()
+
+    def publish(self, events: Sequence[Event]) -> None:
+        batch = list(events)
+        self._pending.append(lambda: self.store.published.extend(batch))
+
+    def after_commit(self, action: AfterCommit) -> None:
+        self._pending.append(action)
+
+    # ---- repositories (over the working copy) -------------------------------------------------
+
+    @property
+    def tenants(self) -> FakeTenantRepository:
+        return FakeTenantRepository(self.work.people)
+
+    @property
+    def users(self) -> FakeUserRepository:
+        return FakeUserRepository(self.work.people, self._tenant_id)
+
+    def users_of(self, tenant_id: str) -> FakeUserRepository:
+        return FakeUserRepository(self.work.people, tenant_id)
+
+
+class FakeUnits:
+    """``async with units(tenant_id) as uow``, like the database's ``SqlUnits``."""
+
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store or FakeStore()
+
+    @asynccontextmanager
+    async def __call__(self, tenant_id: str) -> AsyncIterator[FakeUnitOfWork]:
+        unit = FakeUnitOfWork(self.store, tenant_id)
+        try:
+            yield unit
+        finally:
+            await unit.rollback()
