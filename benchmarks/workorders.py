@@ -4,10 +4,10 @@ Loads ``--orders`` generated orders (Chinese and English text of realistic lengt
 ``workorder_text.py``) into a temporary SQLite file and a temporary PostgreSQL database, both
 migrated to head with the real migrations, through the real tables and index definitions
 (bulk: executemany on SQLite, COPY on PostgreSQL, indexes built after the load). Each order is
-indexed as :func:`helpline.app.search.index.index_document` would: number, caller key (normalized
-phone), account number (a custom field) and category as fields; title and body as text.
+indexed as the search index's adapter (``SqlSearchIndex.index``) would: number, caller key
+(normalized phone), account number (a custom field) and category as fields; title and body as text.
 
-Then it times, through the app's own :func:`helpline.app.search.index.search_documents` on an async
+Then it times, through the app's own search adapter (``SqlSearchIndex.find``) on an async
 session, ``--queries`` searches of each kind: by number, by caller, by custom field, full text
 by relevance and full text by date (2-4 character Chinese words, names, places, English words
 and pairs). On the same data it times ``--baseline-queries`` of each kind done as a plain
@@ -47,7 +47,8 @@ from workorder_text import QUERIES_TEXT, Order, orders
 from helpline.adapters.db import fulltext
 from helpline.adapters.db.engine import make_engine, make_sessionmaker
 from helpline.adapters.db.migrate import upgrade
-from helpline.app.search import index as search
+from helpline.adapters.db.repositories.search import SqlSearchIndex
+from helpline.domain.search import text as search
 
 TENANT, KIND = "default", "workorder"
 KINDS = ("number", "caller", "custom_field", "text", "text_by_date")
@@ -84,7 +85,7 @@ def queries(data: Sequence[Order], count: int, rng: random.Random) -> dict[str, 
 def load_sqlite(path: str, data: Sequence[Order]) -> None:
     """Rows by executemany with the FTS triggers dropped, then one FTS rebuild and the term
     list read from it, then the triggers back: the index ends up exactly as the triggers and
-    :func:`helpline.app.search.index.index_document` would have made it."""
+    :meth:`helpline.adapters.db.repositories.search.SqlSearchIndex.index` would have made it."""
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA synchronous=OFF")
@@ -171,7 +172,7 @@ def load_postgresql(conninfo: str, data: Sequence[Order]) -> None:
 
 
 async def _engine_search(session: AsyncSession, query: Query) -> int:
-    total, _ = await search.search_documents(session, TENANT, KIND, query[0], fields=query[1], order=query[2])
+    total, _ = await SqlSearchIndex(session, TENANT).find(KIND, query[0], fields=query[1], order=query[2])
     return total
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
+from fakes.search import FakeSearchIndex, SearchTables
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
 
@@ -23,6 +24,7 @@ class FakeStore:
     """Every capability's tables, as the committed state."""
 
     people: PeopleTables = field(default_factory=PeopleTables)
+    search: SearchTables = field(default_factory=SearchTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -76,6 +78,10 @@ class FakeUnitOfWork:
 
     def users_of(self, tenant_id: str) -> FakeUserRepository:
         return FakeUserRepository(self.work.people, tenant_id)
+
+    @property
+    def search(self) -> FakeSearchIndex:
+        return FakeSearchIndex(self.work.search, self._tenant_id)
 
 
 class FakeUnits:

@@ -13,9 +13,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from helpline.app.people.ports import PeopleUnit
+from helpline.app.search.ports import SearchUnit
 
 
-class AppUnit(PeopleUnit, Protocol):
+class AppUnit(PeopleUnit, SearchUnit, Protocol):
     """Every capability's repositories."""
 
 

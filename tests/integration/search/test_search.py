@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db import fulltext, fulltext_pg
 from helpline.adapters.db.engine import make_engine, make_sessionmaker
-from helpline.app.search import index as search
+from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.domain.errors import Invalid
+from helpline.domain.search import text as search
+from helpline.domain.search.text import Document
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 Find = Callable[..., Awaitable[list[str]]]
@@ -47,7 +49,7 @@ def index(sessions: async_sessionmaker[AsyncSession]) -> Callable[..., Awaitable
         fields: dict[str, str] | None = None,
     ) -> None:
         async with sessions() as session, session.begin():
-            await search.index_document(session, tenant, kind, ref_id, title, body, fields or {})
+            await SqlSearchIndex(session, tenant).index([Document(kind, ref_id, title, body, fields or {})])
 
     return add
 
@@ -57,7 +59,7 @@ def find(sessions: async_sessionmaker[AsyncSession]) -> Find:
     async def run(query: str, **options: Any) -> list[str]:
         tenant, kind = options.pop("tenant", "default"), options.pop("kind", "workorder")
         async with sessions() as session:
-            total, hits = await search.search_documents(session, tenant, kind, query, **options)
+            total, hits = await SqlSearchIndex(session, tenant).find(kind, query, **options)
         assert total >= len(hits)
         return [ref_id for ref_id, _ in hits]
 
@@ -118,7 +120,7 @@ async def test_pages_split_the_results_without_overlap(
     assert [len(p) for p in pages] == [10, 10, 5]
     assert [ref for page in pages for ref in page] == [f"wo{i:02d}" for i in reversed(range(25))]
     async with sessions() as session:
-        total, hits = await search.search_documents(session, "default", "workorder", "停电", offset=30)
+        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停电", offset=30)
     assert (total, hits) == (25, [])
 
 
@@ -155,8 +157,8 @@ async def test_reindexing_replaces_the_old_text_and_fields(
     assert await find("", fields={"status": "open"}) == []
     assert await find("", fields={"status": "closed"}) == ["1"]
     async with sessions() as session, session.begin():
-        await search.remove_document(session, "default", "workorder", "1")
-        await search.remove_document(session, "default", "workorder", "never-indexed")
+        await SqlSearchIndex(session, "default").remove("workorder", "1")
+        await SqlSearchIndex(session, "default").remove("workorder", "never-indexed")
     assert await find("修复") == [] and await find("") == ["2"]
 
 
@@ -175,16 +177,14 @@ async def test_past_max_results_the_answer_is_newest_first_and_capped(
         await index(f"n{i}", "停电" * (8 - i), "停电")  # older ones are more relevant
     await index("other", "停水")
     async with sessions() as session:
-        total, hits = await search.search_documents(session, "default", "workorder", "停电", limit=3)
+        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停电", limit=3)
         assert total == 6  # "more than 5"
         assert [ref for ref, _ in hits] == ["n7", "n6", "n5"]
         assert all(score > 0 for _, score in hits)
-        total, hits = await search.search_documents(
-            session, "default", "workorder", "停电", offset=3, limit=10
-        )
+        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停电", offset=3, limit=10)
         assert [ref for ref, _ in hits] == ["n4", "n3"]  # pages stop at MAX_RESULTS
-        assert await search.search_documents(session, "default", "workorder", "停电", offset=5) == (6, [])
-        total, hits = await search.search_documents(session, "default", "workorder", "停水")
+        assert await SqlSearchIndex(session, "default").find("workorder", "停电", offset=5) == (6, [])
+        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停水")
         assert (total, [ref for ref, _ in hits]) == (1, ["other"])
 
 
@@ -202,9 +202,9 @@ async def test_a_short_term_too_common_to_expand_is_checked_row_by_row(
 async def test_bad_options_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         with pytest.raises(Invalid):
-            await search.search_documents(session, "default", "workorder", "x", order="popular")
+            await SqlSearchIndex(session, "default").find("workorder", "x", order="popular")
         with pytest.raises(Invalid):
-            await search.search_documents(session, "default", "workorder", "x", offset=-1)
+            await SqlSearchIndex(session, "default").find("workorder", "x", offset=-1)
 
 
 def test_queries_are_words_of_letters_and_digits() -> None:

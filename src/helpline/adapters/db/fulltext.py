@@ -16,7 +16,7 @@ words, and both treat a query as words made of letters and digits (``words``):
   :func:`grams` when the document is indexed. The queries are in
   :mod:`helpline.adapters.db.fulltext_pg`.
 
-Each engine answers the probe of :func:`helpline.app.search.index.search_documents`: at most
+Each engine answers the probe of :func:`helpline.adapters.db.repositories.search.search_documents`: at most
 ``limit`` matching ids, cheaply, whatever the number of matches.
 
 See docs/adr/0004-search.md for the measurements behind these choices.
@@ -51,6 +51,7 @@ from sqlalchemy.types import ARRAY
 
 from helpline.adapters.db.base import UTCDateTime
 from helpline.adapters.db.tables.search import SearchDocument, SearchField
+from helpline.domain.search.text import words
 
 FTS_TABLE = "search_fts"
 SHORT = 3
@@ -75,27 +76,6 @@ SQLITE_TERMS_REBUILD = (
 :func:`upsert_documents`): slow, as it reads every posting, but complete."""
 Condition = ColumnElement[bool] | TextClause
 RAW_INDEXES = frozenset({"ix_search_documents_text"})
-
-
-def words(text: str) -> list[str]:
-    """The runs of letters and digits of ``text``, lower-cased: what a query is made of.
-
-    Punctuation and spaces separate words on both engines, so that 小区，停电 means the two
-    words 小区 and 停电 and a term never needs to match across a comma.
-    """
-    found: list[str] = []
-    start = -1
-    lowered = text.lower()
-    for i, char in enumerate(lowered):
-        if char.isalnum():
-            if start < 0:
-                start = i
-        elif start >= 0:
-            found.append(lowered[start:i])
-            start = -1
-    if start >= 0:
-        found.append(lowered[start:])
-    return found
 
 
 def trigrams(title: str, body: str) -> set[str]:
@@ -308,7 +288,7 @@ def hit_columns(
     terms: list[str], title: ColumnElement[str], body: ColumnElement[str]
 ) -> list[ColumnElement[int]]:
     """Per term, how many characters its hits cover in the title and in the body (the length
-    lost by deleting them): two columns per term, for :func:`helpline.app.search.index.relevance`.
+    lost by deleting them): two columns per term, for :func:`helpline.domain.search.text.relevance`.
     Cheap string functions, evaluated only on the rows a search returns."""
     columns: list[ColumnElement[int]] = []
     for i, term in enumerate(terms):

@@ -16,6 +16,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
+from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
 
@@ -65,6 +66,10 @@ class SqlUnitOfWork:
 
     def users_of(self, tenant_id: str) -> SqlUserRepository:
         return SqlUserRepository(self.session, tenant_id)
+
+    @cached_property
+    def search(self) -> SqlSearchIndex:
+        return SqlSearchIndex(self.session, self._tenant_id)
 
 
 class SqlUnits:

@@ -6,7 +6,7 @@ to the wording it relied on. A solved work order becomes a draft in one step fro
 cause and solution (NORMS §4.11); the work-order side passes plain values, so this module
 knows nothing of its tables.
 
-Articles are indexed in :mod:`helpline.app.search.index` as kind ``article`` with the fields
+Articles are indexed in :mod:`helpline.adapters.db.repositories.search` as kind ``article`` with the fields
 ``status``, ``category`` and ``basis``.
 """
 
@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.base import utcnow
+from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.adapters.db.tables.knowledge import BASIS_KINDS, Article, ArticleVersion
-from helpline.app.search import index as search
 from helpline.domain.errors import DomainError, Invalid, NotFound
+from helpline.domain.search.text import Document
 
 KIND = "article"
 EDITABLE = ("title", "body", "category", "basis")
@@ -52,9 +53,8 @@ def _refuse(problems: list[dict[str, str]]) -> None:
 
 async def _reindex(session: AsyncSession, article: Article) -> None:
     fields = {"status": article.status, "category": article.category, "basis": article.basis}
-    await search.index_document(
-        session, article.tenant_id, KIND, article.id, article.title, article.body, fields
-    )
+    document = Document(KIND, article.id, article.title, article.body, fields)
+    await SqlSearchIndex(session, article.tenant_id).index([document])
 
 
 def _snapshot(article: Article, actor_id: str) -> ArticleVersion:
@@ -184,7 +184,7 @@ async def unpublish_article(session: AsyncSession, tenant_id: str, article_id: s
 
 async def delete_article(session: AsyncSession, tenant_id: str, article_id: str) -> None:
     article = await get_article(session, tenant_id, article_id)
-    await search.remove_document(session, tenant_id, KIND, article.id)
+    await SqlSearchIndex(session, tenant_id).remove(KIND, article.id)
     await session.delete(article)
 
 
@@ -226,14 +226,14 @@ async def search_articles(
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[int, list[tuple[Article, float]]]:
-    """Articles matching ``query`` (see :func:`helpline.app.search.index.search_documents`) and the
+    """Articles matching ``query`` (see :meth:`helpline.app.search.ports.SearchIndex.find`) and the
     exact ``filters`` (``status``, ``category``, ``basis``). Without ``include_drafts``
     only published articles are found, whatever the filters say."""
     fields = {k: v for k, v in (filters or {}).items() if v}
     if not include_drafts:
         fields["status"] = "published"
-    total, hits = await search.search_documents(
-        session, tenant_id, KIND, query, fields=fields, order=order, offset=offset, limit=limit
+    total, hits = await SqlSearchIndex(session, tenant_id).find(
+        KIND, query, fields=fields, order=order, offset=offset, limit=limit
     )
     ids = [ref_id for ref_id, _ in hits]
     found = (

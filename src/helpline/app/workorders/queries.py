@@ -160,34 +160,13 @@ async def _count(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> int:
 async def search(
     session: AsyncSession, tenant_id: str, f: OrderFilter, *, offset: int = 0, limit: int = 50
 ) -> tuple[int, list[WorkOrderRow]]:
-    """Newest first; with ``q``, best match first (full-text search when it is available,
-    otherwise a substring of the title, body, caller name or reply)."""
+    """Newest first; with ``q``, best match first (full-text search)."""
     stmt = await _filtered(session, tenant_id, f)
     if f.q:
-        hits = await full_text(session, tenant_id, f.q)
-        if hits is not None:
-            score = dict(hits)
-            found = list((await session.scalars(stmt.where(WorkOrderRow.id.in_(list(score))))).all())
-            found.sort(key=lambda r: (-score[r.id], -r.created_at.timestamp()))
-            return len(found), found[offset : offset + limit]
-        like = f"%{f.q}%"
-        stmt = stmt.where(
-            or_(
-                *(
-                    getattr(WorkOrderRow, c).like(like)
-                    for c in (
-                        "location",
-                        "summary",
-                        "course",
-                        "request",
-                        "place",
-                        "caller_name",
-                        "reply_text",
-                        "number",
-                    )
-                )
-            )
-        )
+        score = dict(await full_text(session, tenant_id, f.q))
+        found = list((await session.scalars(stmt.where(WorkOrderRow.id.in_(list(score))))).all())
+        found.sort(key=lambda r: (-score[r.id], -r.created_at.timestamp()))
+        return len(found), found[offset : offset + limit]
     total = await _count(session, stmt)
     rows = await session.scalars(
         stmt.order_by(WorkOrderRow.created_at.desc(), WorkOrderRow.id).offset(offset).limit(limit)

@@ -1,25 +1,16 @@
-"""The bridge to full-text search (``helpline.app.search.index``, built alongside work orders).
-
-Search is optional at import time: while ``helpline.app.search.index`` does not exist, orders are
-not indexed and ``q=`` falls back to a substring match in the database (see
-:mod:`helpline.app.workorders.queries`). Its interface::
-
-    async def index_documents(session, [(tenant_id, kind, ref_id, title, body, fields), ...]) -> None
-    async def remove_document(session, tenant_id, kind, ref_id) -> None
-    async def search_documents(session, tenant_id, kind, query, *, offset, limit)
-        -> (total, [(ref_id, score)])
-"""
+"""Work orders in full-text search: what of an order is findable, and finding orders by text
+(the index itself: :mod:`helpline.app.search.ports`)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from functools import cache
-from types import ModuleType
+from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.app.workorders.store import field_text
+from helpline.domain.search.text import Document
 from helpline.domain.workorders.content import STANDARD_FIELDS
 from helpline.domain.workorders.order import WorkOrder
 
@@ -39,16 +30,6 @@ BODY_FIELDS = (
 MAX_HITS = 1000
 
 
-@cache
-def search_module() -> ModuleType | None:
-    try:
-        return importlib.import_module("helpline.app.search.index")
-    except ModuleNotFoundError as exc:
-        if exc.name != "helpline.app.search.index":
-            raise  # the module exists but is broken: say so
-        return None
-
-
 def document(order: WorkOrder) -> tuple[str, str, dict[str, str]]:
     """Title, body (5W1H, answer, reply and cause) and custom fields of an order, as text."""
     parts = [
@@ -66,17 +47,14 @@ def document(order: WorkOrder) -> tuple[str, str, dict[str, str]]:
 
 
 async def index_orders(session: AsyncSession, orders: Sequence[WorkOrder]) -> None:
-    module = search_module()
-    if module is None or not orders:
-        return
-    documents = [(order.tenant_id, KIND, order.id, *document(order)) for order in orders]
-    await module.index_documents(session, documents)
+    """Index the orders in the caller's transaction (a round of call orders: a few statements)."""
+    by_tenant = groupby(sorted(orders, key=lambda o: o.tenant_id), key=lambda o: o.tenant_id)
+    for tenant_id, of_tenant in by_tenant:
+        documents = [Document(KIND, order.id, *document(order)) for order in of_tenant]
+        await SqlSearchIndex(session, tenant_id).index(documents)
 
 
-async def full_text(session: AsyncSession, tenant_id: str, query: str) -> list[tuple[str, float]] | None:
-    """Order ids matching ``query`` with their scores, best first; None without search."""
-    module = search_module()
-    if module is None:
-        return None
-    _, hits = await module.search_documents(session, tenant_id, KIND, query, offset=0, limit=MAX_HITS)
+async def full_text(session: AsyncSession, tenant_id: str, query: str) -> list[tuple[str, float]]:
+    """Order ids matching ``query`` with their scores, best first."""
+    _, hits = await SqlSearchIndex(session, tenant_id).find(KIND, query, offset=0, limit=MAX_HITS)
     return [(str(ref), float(score)) for ref, score in hits]

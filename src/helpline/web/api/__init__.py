@@ -1,4 +1,5 @@
-"""The API routers; ``create_app`` includes every router in ``routers`` (append new ones)."""
+"""The API routers, one package per capability; ``create_app`` includes every router in
+``routers`` (append new ones)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,16 @@ from fastapi import APIRouter
 
 from helpline.web.api import events_ws
 from helpline.web.api.acd import agents, calls, queues
-from helpline.web.api.floor import calendar as admin_calendar
-from helpline.web.api.floor import discipline as floor
-from helpline.web.api.ivr import flows as ivr
-from helpline.web.api.ivr import prompts as admin_prompts
-from helpline.web.api.knowledge import articles as knowledge
+from helpline.web.api.floor import calendar as floor_calendar
+from helpline.web.api.floor import discipline as floor_discipline
+from helpline.web.api.ivr import flows as ivr_flows
+from helpline.web.api.ivr import prompts as ivr_prompts
+from helpline.web.api.knowledge import articles as kb_articles
 from helpline.web.api.people import auth, customers, users
-from helpline.web.api.reports import standard as reports
-from helpline.web.api.telephony import phones as telephony
-from helpline.web.api.telephony import softphone
+from helpline.web.api.reports import standard as standard_reports
+from helpline.web.api.telephony import phones, softphone
 from helpline.web.api.workorders import admin as workorder_admin
-from helpline.web.api.workorders import orders as workorders
+from helpline.web.api.workorders import orders as workorder_orders
 
 routers: list[APIRouter] = [
     auth.router,
@@ -26,14 +26,14 @@ routers: list[APIRouter] = [
     calls.router,
     customers.router,
     events_ws.router,
-    floor.router,
-    workorders.router,
+    floor_discipline.router,
+    workorder_orders.router,
     workorder_admin.router,
-    telephony.router,
-    ivr.router,
-    reports.router,
+    phones.router,
+    ivr_flows.router,
+    standard_reports.router,
     softphone.router,
-    knowledge.router,
-    admin_calendar.router,
-    admin_prompts.router,
+    kb_articles.router,
+    floor_calendar.router,
+    ivr_prompts.router,
 ]

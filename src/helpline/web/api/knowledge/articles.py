@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from helpline.app.knowledge import articles as knowledge
-from helpline.app.search import index as search
+from helpline.domain.search import text as search
 from helpline.web.api.acd.deps import Agent, Leader, Supervisor
 from helpline.web.deps import Principal, SessionDep
 
