@@ -170,21 +170,26 @@ async def test_an_empty_query_lists_everything_newest_first(index: Any, find: Fi
 
 
 async def test_past_max_results_the_answer_is_newest_first_and_capped(
-    index: Any, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+    index: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    monkeypatch.setattr(search, "MAX_RESULTS", 5)
     for i in range(8):
         await index(f"n{i}", "停电" * (8 - i), "停电")  # older ones are more relevant
     await index("other", "停水")
     async with sessions() as session:
-        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停电", limit=3)
+        total, hits = await SqlSearchIndex(session, "default", max_results=5).find(
+            "workorder", "停电", limit=3
+        )
         assert total == 6  # "more than 5"
         assert [ref for ref, _ in hits] == ["n7", "n6", "n5"]
         assert all(score > 0 for _, score in hits)
-        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停电", offset=3, limit=10)
+        total, hits = await SqlSearchIndex(session, "default", max_results=5).find(
+            "workorder", "停电", offset=3, limit=10
+        )
         assert [ref for ref, _ in hits] == ["n4", "n3"]  # pages stop at MAX_RESULTS
-        assert await SqlSearchIndex(session, "default").find("workorder", "停电", offset=5) == (6, [])
-        total, hits = await SqlSearchIndex(session, "default").find("workorder", "停水")
+        assert await SqlSearchIndex(session, "default", max_results=5).find(
+            "workorder", "停电", offset=5
+        ) == (6, [])
+        total, hits = await SqlSearchIndex(session, "default", max_results=5).find("workorder", "停水")
         assert (total, [ref for ref, _ in hits]) == (1, ["other"])
 
 

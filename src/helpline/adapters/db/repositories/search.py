@@ -20,9 +20,10 @@ _docs = SearchDocument.__table__
 
 
 class SqlSearchIndex:
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+    def __init__(self, session: AsyncSession, tenant_id: str, max_results: int = MAX_RESULTS) -> None:
         self.session = session
         self.tenant_id = tenant_id
+        self.max_results = max_results  # the bound of every query (smaller in tests)
 
     async def index(self, documents: Sequence[Document]) -> None:
         if not documents:
@@ -79,28 +80,32 @@ class SqlSearchIndex:
         ids, newest_first = await self._probe(kind, terms, exact)
         if not ids:
             return 0, []
-        if len(ids) <= MAX_RESULTS:
+        if len(ids) <= self.max_results:
             ids.sort(reverse=True)  # newest first
             if order == "date":
                 return len(ids), await self._scored(terms, ids[offset : offset + limit])
             ranked = sorted(await self._scored(terms, ids), key=lambda hit: hit[1], reverse=True)
             return len(ids), ranked[offset : offset + limit]  # a stable sort: ties stay newest first
-        if offset >= MAX_RESULTS:
-            return MAX_RESULTS + 1, []
-        size = min(limit, MAX_RESULTS - offset)
+        if offset >= self.max_results:
+            return self.max_results + 1, []
+        size = min(limit, self.max_results - offset)
         if newest_first:
             page = ids[offset : offset + size]
         else:
             page = await fulltext_pg.newest(
                 self.session, self.tenant_id, kind, terms, exact, offset, size, probed=ids
             )
-        return MAX_RESULTS + 1, await self._scored(terms, page)
+        return self.max_results + 1, await self._scored(terms, page)
 
     async def _probe(self, kind: str, terms: list[str], exact: dict[str, str]) -> tuple[list[int], bool]:
-        """At most ``MAX_RESULTS + 1`` matches: enough to know the total or that there are more."""
+        """At most ``self.max_results + 1`` matches: enough to know the total or that there are more."""
         if self.session.get_bind().dialect.name == "postgresql":
-            return await fulltext_pg.probe(self.session, self.tenant_id, kind, terms, exact, MAX_RESULTS + 1)
-        found = await fulltext.sqlite_probe(self.session, self.tenant_id, kind, terms, exact, MAX_RESULTS + 1)
+            return await fulltext_pg.probe(
+                self.session, self.tenant_id, kind, terms, exact, self.max_results + 1
+            )
+        found = await fulltext.sqlite_probe(
+            self.session, self.tenant_id, kind, terms, exact, self.max_results + 1
+        )
         return found or [], True
 
     async def _scored(self, terms: list[str], ids: Sequence[int]) -> list[tuple[str, float]]:
