@@ -92,15 +92,19 @@ def erlang(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Agents needed for a service-level target (Erlang C; Erlang A with --patience)."""
+
+    def metrics(n: int) -> Staffing:
+        if patience is None:
+            return erlang_c_metrics(n, calls_per_hour, aht, sl_seconds)
+        return erlang_a_metrics(n, calls_per_hour, aht, patience, sl_seconds)
+
     try:
         if agents is None:
             staffing = agents_for_service_level(
                 calls_per_hour, aht, target_sl, sl_seconds, patience_seconds=patience
             )
-        elif patience is None:
-            staffing = erlang_c_metrics(agents, calls_per_hour, aht, sl_seconds)
         else:
-            staffing = erlang_a_metrics(agents, calls_per_hour, aht, patience, sl_seconds)
+            staffing = metrics(agents)
         scheduled = scheduled_agents(staffing.agents, shrinkage)
     except Invalid as exc:
         typer.echo(f"error: {exc.message} ({exc.code})", err=True)
@@ -109,7 +113,6 @@ def erlang(
     if json_output:
         typer.echo(_as_json(staffing, scheduled, target_sl, sl_seconds))
         return
-
     console = Console()
     model = "Erlang A" if staffing.model == "erlang_a" else "Erlang C"
     console.print(
@@ -121,19 +124,17 @@ def erlang(
             f"Agents needed for {target_sl:.0%} within {sl_seconds:g} s: [bold]{staffing.agents}[/bold]"
         )
         console.print(f"Scheduled with {shrinkage:.0%} shrinkage: [bold]{scheduled}[/bold]")
-        rows = [
-            staffing
-            if n == staffing.agents
-            else (
-                erlang_c_metrics(n, calls_per_hour, aht, sl_seconds)
-                if patience is None
-                else erlang_a_metrics(n, calls_per_hour, aht, patience, sl_seconds)
-            )
-            for n in range(max(0, staffing.agents - 2), staffing.agents + 4)
-        ]
+        around = range(max(0, staffing.agents - 2), staffing.agents + 4)
+        rows = [staffing if n == staffing.agents else metrics(n) for n in around]
         console.print(_table(rows, staffing.agents, sl_seconds))
-        return
+    else:
+        _print_evaluated(console, staffing, scheduled, shrinkage, sl_seconds)
 
+
+def _print_evaluated(
+    console: Console, staffing: Staffing, scheduled: int, shrinkage: float, sl_seconds: float
+) -> None:
+    """The figures of one given staffing (``--agents``)."""
     console.print(f"Agents: {staffing.agents}")
     console.print(f"Scheduled with {shrinkage:.0%} shrinkage: {scheduled}")
     if not math.isfinite(staffing.asa_seconds):
