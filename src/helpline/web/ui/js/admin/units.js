@@ -3,11 +3,11 @@
 // (kept in the calendar tab: one editor for the center's and the units' hours). Supervisors
 // keep the handlers; admins change the rest.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formError, legendFor, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formError, legendFor, send, table } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 let ui = null;
 let ctx = null;

@@ -2,11 +2,11 @@
 // work-order reason-code tree (来电原因), custom fields of the order form, and the order
 // rules (summary length, number prefix…). Leaders read; admins change.
 
-import { api } from "./api.js";
-import { el } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formError, lines, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formError, lines, send, table } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 const CATEGORIES = ["inquiry", "suggestion", "complaint", "help"];
 const TYPES = ["text", "number", "date", "choice", "tree_choice"];

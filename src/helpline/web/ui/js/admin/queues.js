@@ -2,11 +2,11 @@
 // longest wait and what happens then, overflow steps; and the tenant's skills. Leaders read,
 // supervisors change, admins delete.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formatLevels, formError, legendFor, parseLevels, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formatLevels, formError, legendFor, parseLevels, send, table } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 export const STRATEGIES = ["longest_idle", "fewest_calls", "least_talk_time", "round_robin", "ring_all",
   "random", "best_skill", "fixed_order"];

@@ -2,18 +2,18 @@
 // with ``mount(panel, ctx)`` (builds its forms once) and ``load()`` (reads the server each time
 // the tab is opened). Agents are refused here, as the API refuses them.
 
-import { atLeast, requireSession } from "./api.js";
-import { setText } from "./format.js";
-import { initLang, onLangChange, t } from "./i18n.js";
-import { setupHeader } from "./shell.js";
-import * as calendar from "./admin_calendar.js";
-import * as codes from "./admin_codes.js";
-import * as duty from "./admin_duty.js";
-import * as ivr from "./admin_ivr.js";
-import * as prompts from "./admin_prompts.js";
-import * as queues from "./admin_queues.js";
-import * as units from "./admin_units.js";
-import * as users from "./admin_users.js";
+import { atLeast, requireSession } from "../shared/api.js";
+import { setText } from "../shared/format.js";
+import { initLang, onLangChange, t } from "../shared/i18n.js";
+import { setupHeader } from "../shared/shell.js";
+import * as calendar from "./calendar.js";
+import * as codes from "./codes.js";
+import * as duty from "./duty.js";
+import * as ivr from "./ivr.js";
+import * as prompts from "./prompts.js";
+import * as queues from "./queues.js";
+import * as units from "./units.js";
+import * as users from "./users.js";
 
 const $ = (id) => document.getElementById(id);
 // who may open a tab; what each may change is the tab's business (and the server's)

@@ -2,11 +2,11 @@
 // deactivate, reset a password), their agent profile (extension, skills 1-10, queues with
 // penalties) and the SIP account of their phone. Supervisors read; admins change.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { field, formatLevels, formError, legendFor, parseLevels, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { field, formatLevels, formError, legendFor, parseLevels, send, table } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 const ROLES = ["agent", "leader", "supervisor", "admin"].map((r) => [r, `adm.role.${r}`]);
 const LOCALES = [["", "adm.locale.tenant"], ["zh-CN", "中文"], ["en", "English"]];
