@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from helpline.web.api import events_ws
+from helpline.web.api import events_ws, meta
 from helpline.web.api.acd import agents, calls, queues
 from helpline.web.api.floor import calendar as admin_calendar
 from helpline.web.api.floor import discipline as floor
@@ -36,4 +36,5 @@ routers: list[APIRouter] = [
     knowledge.router,
     admin_calendar.router,
     admin_prompts.router,
+    meta.router,
 ]
