@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from helpline.app.people.security import ROLES
 from helpline.domain.acd.agent import AgentState, WorkMode
 from helpline.domain.acd.queue import AfterWrapUp, ExitAction, Strategy
-from helpline.domain.workorders.content import AnswerMode, Category, Priority
+from helpline.domain.workorders.content import AnswerMode, Category, FieldType, Priority
 from helpline.domain.workorders.flow import Channel, WorkOrderState
 
 ENUMS: dict[str, type[Enum]] = {
@@ -27,6 +27,7 @@ ENUMS: dict[str, type[Enum]] = {
     "workorder_priorities": Priority,
     "workorder_channels": Channel,
     "answer_modes": AnswerMode,
+    "workorder_field_types": FieldType,
 }
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from helpline.domain.acd.agent import AgentState, WorkMode
 from helpline.domain.acd.queue import AfterWrapUp, ExitAction, Strategy
-from helpline.domain.workorders.content import AnswerMode, Category, Priority
+from helpline.domain.workorders.content import AnswerMode, Category, FieldType, Priority
 from helpline.domain.workorders.flow import Channel, Role, WorkOrderState
 
 LANGUAGES = ("zh-CN", "en")
@@ -101,6 +101,14 @@ ANSWER_MODES: Mapping[AnswerMode, Names] = {
     AnswerMode.DIRECT: ("直接答复（引用依据）", "Direct answer (cite the basis)"),
     AnswerMode.THREE_WAY: ("三方通话", "Three-way call"),
     AnswerMode.CALLBACK: ("15 分钟内回电", "Call back within 15 min"),
+}
+
+FIELD_TYPES: Mapping[FieldType, Names] = {
+    FieldType.TEXT: ("文本", "text"),
+    FieldType.NUMBER: ("数字", "number"),
+    FieldType.DATE: ("日期", "date"),
+    FieldType.CHOICE: ("单选", "choice"),
+    FieldType.TREE_CHOICE: ("树形选择", "tree choice"),
 }
 
 ROLES: Mapping[Role, Names] = {

@@ -17,7 +17,7 @@ from helpline.app.people.security import ROLES
 from helpline.domain import labels as names
 from helpline.domain.acd.agent import AgentState, WorkMode
 from helpline.domain.acd.queue import AfterWrapUp, ExitAction, Strategy
-from helpline.domain.workorders.content import AnswerMode, Category, Priority
+from helpline.domain.workorders.content import AnswerMode, Category, FieldType, Priority
 from helpline.domain.workorders.flow import Channel, Role, WorkOrderState
 from helpline.web.deps import CurrentUser
 
@@ -43,6 +43,7 @@ class Meta(BaseModel):
     workorder_priorities: list[Choice]
     workorder_channels: list[Choice]
     answer_modes: list[Choice]
+    workorder_field_types: list[Choice] = Field(description="the types of a custom work-order field")
     roles: list[Choice] = Field(description="the roles of a user account, lowest first")
 
 
@@ -65,6 +66,7 @@ def build_meta() -> Meta:
         workorder_priorities=choices(Priority, names.PRIORITIES),
         workorder_channels=choices(Channel, names.CHANNELS),
         answer_modes=choices(AnswerMode, names.ANSWER_MODES),
+        workorder_field_types=choices(FieldType, names.FIELD_TYPES),
         roles=[Choice(value=role, labels=names.labels(names.ROLES, Role(role))) for role in ROLES],
     )
 
