@@ -21,6 +21,8 @@ import pytest
 
 from helpline.adapters.tts import espeak_binary
 from helpline.app.ivr.flows import DEMO_FLOW
+from helpline.app.people.security import ROLES
+from helpline.domain.acd.queue import ExitAction, Strategy
 from helpline.domain.ivr.flow import exits_of
 
 Api = Any  # the conftest's small httpx client, reached through the ``leader_api`` fixture
@@ -201,6 +203,28 @@ def test_an_admin_creates_a_queue_and_an_agent_with_skills(
     page.locator("#lang").select_option("en")
     expect(page.get_by_role("tab", name="Queues and strategies")).to_be_visible()
     expect(page.locator("#agent-form legend")).to_have_text("Agent profile")
+
+
+def test_the_selects_offer_the_domain_values_named_in_the_ui_language(admin_page: Any) -> None:
+    """The lists come from GET /api/v1/meta: the domain's values, in its order, with names that
+    follow the language switch."""
+    from playwright.sync_api import expect
+
+    page = admin_page
+    values = "options => options.map((o) => o.value)"
+    roles = page.locator("#user-form").get_by_label("角色").locator("option")
+    assert roles.evaluate_all(values) == list(ROLES)
+    expect(page.locator("#user-role")).to_have_text("管理员")
+    open_tab(page, "队列与策略", "queues")
+    form = page.locator("#queue-form")
+    strategies = form.locator("select[name=strategy]")  # found again after the labels change
+    assert strategies.locator("option").evaluate_all(values) == [s.value for s in Strategy]
+    exits = form.get_by_label("超时处理").locator("option")
+    assert exits.evaluate_all(values) == [e.value for e in ExitAction]
+    expect(strategies.locator('option[value="ring_all"]')).to_have_text("同时振铃")
+    page.locator("#lang").select_option("en")
+    expect(strategies.locator('option[value="ring_all"]')).to_have_text("Ring all")
+    expect(page.locator("#user-role")).to_have_text("administrator")
 
 
 def _flow_counts(definition: dict[str, Any]) -> tuple[int, int]:

@@ -360,7 +360,7 @@ def test_an_inquiry_promised_a_callback_is_due_in_my_work_and_answered_from_ther
 
 
 MERGE_CASES = """async () => {
-  const { mergeDraft } = await import("/ui/js/drafts.js");
+  const { mergeDraft } = await import("/ui/js/agent/drafts.js");
   const base = { location: "A", summary: "old", course: "" };
   const kept = { values: { location: "A", summary: "typed offline", course: "mine" }, base, edited_at: 100 };
   return {
@@ -375,7 +375,7 @@ MERGE_CASES = """async () => {
 }"""
 
 CLOCK_CASES = """async () => {
-  const { completionClock } = await import("/ui/js/wo_rules.js");
+  const { completionClock } = await import("/ui/js/agent/wo_rules.js");
   const draft = { state: "draft", clocks: [] };
   const ended = { ...draft, call_ended_at: 1000 };
   return {

@@ -17,14 +17,14 @@ HTML = sorted(UI_DIR.glob("*.html"))
 KEY = re.compile(r'^\s*"([\w.]+)":', re.MULTILINE)
 
 
-PACKS = sorted(p for p in UI_DIR.glob("js/lang/*.js") if p.stem not in ("en", "zh-CN"))
+PACKS = sorted(p for p in UI_DIR.glob("js/shared/lang/*.js") if p.stem not in ("en", "zh-CN"))
 PACK_SPLIT = re.compile(r"^  en: \{", re.MULTILINE)
 
 
 def strings(lang: str) -> set[str]:
     """The keys of a language: its main file and its part of every feature pack (a pack
     holds ``"zh-CN": {...}`` first, then ``en: {...}``, one ``"key": "text"`` a line)."""
-    source = (UI_DIR / "js" / "lang" / f"{lang}.js").read_text(encoding="utf-8")
+    source = (UI_DIR / "js" / "shared" / "lang" / f"{lang}.js").read_text(encoding="utf-8")
     keys = set(KEY.findall(source.split("export const STATES")[0]))
     for pack in PACKS:
         zh_part, en_part = PACK_SPLIT.split(pack.read_text(encoding="utf-8"), maxsplit=1)
@@ -33,7 +33,7 @@ def strings(lang: str) -> set[str]:
 
 
 def state_names(lang: str) -> set[str]:
-    source = (UI_DIR / "js" / "lang" / f"{lang}.js").read_text(encoding="utf-8")
+    source = (UI_DIR / "js" / "shared" / "lang" / f"{lang}.js").read_text(encoding="utf-8")
     return set(re.findall(r"(\w+): \"", source.split("export const STATES")[1]))
 
 
@@ -63,11 +63,24 @@ def test_pages_scripts_and_styles_are_served_for_the_browser(client: TestClient)
 
 def test_every_module_import_and_page_asset_exists() -> None:
     for script in JS:
-        for target in re.findall(r'from "(\./[^"]+)"', script.read_text(encoding="utf-8")):
+        for target in re.findall(r'from "(\.\.?/[^"]+)"', script.read_text(encoding="utf-8")):
             assert (script.parent / target).resolve().is_file(), f"{script.name} imports missing {target}"
     for page in HTML:
         for target in re.findall(r'(?:src|href)="((?:js|css)/[^"]+)"', page.read_text(encoding="utf-8")):
             assert (UI_DIR / target).is_file(), f"{page.name} links missing {target}"
+
+
+SCREENS = ("shared", "login", "agent", "wallboard", "admin")
+
+
+def test_modules_live_in_one_folder_per_screen_and_screens_share_only_shared() -> None:
+    """A screen's modules import their own folder and ``shared/``; ``shared/`` imports no screen."""
+    for script in JS:
+        folder = script.relative_to(UI_DIR / "js").parts[0]
+        assert folder in SCREENS, f"{script.relative_to(UI_DIR)} is outside the screen folders"
+        for target in re.findall(r'from "(\.[^"]+)"', script.read_text(encoding="utf-8")):
+            lands = (script.parent / target).resolve().relative_to((UI_DIR / "js").resolve()).parts[0]
+            assert lands in (folder, "shared"), f"{script.relative_to(UI_DIR)} imports {target}"
 
 
 def test_both_languages_have_every_text() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from helpline.web.api import events_ws
+from helpline.web.api import events_ws, meta
 from helpline.web.api.acd import agents, calls, queues
 from helpline.web.api.floor import calendar as floor_calendar
 from helpline.web.api.floor import discipline as floor_discipline
@@ -36,4 +36,5 @@ routers: list[APIRouter] = [
     kb_articles.router,
     floor_calendar.router,
     ivr_prompts.router,
+    meta.router,
 ]

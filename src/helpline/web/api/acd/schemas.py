@@ -1,21 +1,39 @@
-"""Request and response models of the ACD API (agents, queues, calls)."""
+"""Request and response models of the ACD API (agents, queues, calls).
+
+The allowed values of a choice (a queue's strategy, an agent's work mode, ...) are read from the
+domain's enumerations, so they are listed once; they still reach pydantic as a ``Literal``, so
+the OpenAPI document and the validation errors are those of a ``Literal`` written out by hand.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Strategy = Literal[
-    "longest_idle",
-    "fewest_calls",
-    "least_talk_time",
-    "round_robin",
-    "ring_all",
-    "random",
-    "best_skill",
-    "fixed_order",
-]
+from helpline.domain.acd import agent, call_control, queue
+
+
+def one_of(values: type[StrEnum] | Iterable[str]) -> Any:
+    """``Literal["a", "b", ...]`` of an enumeration's values (or of a tuple of strings)."""
+    return Literal[tuple(str(value) for value in values)]
+
+
+if TYPE_CHECKING:  # mypy cannot read a Literal built at run time; to it they are strings
+    Strategy: TypeAlias = str
+    ExitAction: TypeAlias = str
+    AfterWrapUp: TypeAlias = str
+    WorkMode: TypeAlias = str
+    SupervisorMode: TypeAlias = str
+else:
+    Strategy = one_of(queue.Strategy)
+    ExitAction = one_of(queue.ExitAction)
+    AfterWrapUp = one_of(queue.AfterWrapUp)
+    WorkMode = one_of(agent.WorkMode)
+    SupervisorMode = one_of(call_control.SUPERVISOR_MODES)
+
 SkillLevels = dict[str, int]
 
 
@@ -35,11 +53,11 @@ class QueueIn(BaseModel):
     sl_seconds: float | None = Field(default=None, gt=0)
     max_length: int | None = Field(default=None, ge=1)
     max_wait: float | None = Field(default=None, gt=0)
-    exit_action: Literal["voicemail", "callback", "queue", "hangup"] | None = None
+    exit_action: ExitAction | None = None
     exit_queue_id: str | None = None
     ring_timeout: float | None = Field(default=None, gt=0)
     wrapup_seconds: float | None = Field(default=None, ge=0)
-    after_wrapup: Literal["ready", "not_ready"] | None = None
+    after_wrapup: AfterWrapUp | None = None
     aging_per_minute: float | None = Field(default=None, ge=0)
     weight: int | None = None
     overflow: list[OverflowStepIn] | None = None
@@ -82,7 +100,7 @@ class AgentIn(BaseModel):
     extension: str | None = Field(default=None, max_length=32)
     skills: SkillLevels | None = None
     queues: dict[str, int] | None = None
-    work_mode: Literal["auto_in", "manual_in"] | None = None
+    work_mode: WorkMode | None = None
 
 
 class AgentCreate(AgentIn):
@@ -122,7 +140,7 @@ class DialIn(BaseModel):
 
 
 class SuperviseIn(BaseModel):
-    mode: Literal["listen", "whisper", "barge", "intercept"]
+    mode: SupervisorMode
 
 
 class TestCallIn(BaseModel):

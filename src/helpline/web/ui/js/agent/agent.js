@@ -1,16 +1,16 @@
 // The agent desktop (坐席工作台): state bar, ringing banner with the screen pop, call
 // controls with the hold timer, wrap-up countdown, keyboard shortcuts.
 
-import { bindControls } from "./agent_controls.js";
-import { api, ApiError, atLeast, requireSession } from "./api.js";
-import { duration, el, holdLevel, HOLD_LIMIT_S, parseServerTime, setText } from "./format.js";
-import { initLang, onLangChange, t } from "./i18n.js";
-import { LiveStream } from "./live.js";
+import { bindControls } from "./controls.js";
+import { api, ApiError, atLeast, requireSession } from "../shared/api.js";
+import { duration, el, holdLevel, HOLD_LIMIT_S, parseServerTime, setText } from "../shared/format.js";
+import { initLang, onLangChange, t } from "../shared/i18n.js";
+import { LiveStream } from "../shared/live.js";
 import { KbPanel } from "./kb_panel.js";
-import { LiveModel } from "./model.js";
+import { LiveModel } from "../shared/model.js";
 import { bindTabs, MyWork, selectTab } from "./my_work.js";
 import { OrderForm } from "./order_form.js";
-import { act, connectionIndicator, errorText, everyTick, setupHeader, toast } from "./shell.js";
+import { act, connectionIndicator, errorText, everyTick, setupHeader, toast } from "../shared/shell.js";
 
 const AUTO_LOGIN_KEY = "helpline.autologin";
 const IN_CALL = new Set(["talking", "on_hold", "consulting", "conference"]);

@@ -2,15 +2,16 @@
 // work-order reason-code tree (来电原因), custom fields of the order form, and the order
 // rules (summary length, number prefix…). Leaders read; admins change.
 
-import { api } from "./api.js";
-import { el } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formError, lines, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formError, lines, send, table } from "./form.js";
+import { metaKey, metaOptions, metaValues } from "../shared/meta.js";
+import { toast } from "../shared/shell.js";
 
-const CATEGORIES = ["inquiry", "suggestion", "complaint", "help"];
-const TYPES = ["text", "number", "date", "choice", "tree_choice"];
 let ui = null;
+let categories = []; // the work-order categories, in the server's order
+const category = (c) => t(metaKey("workorder_categories", c));
 
 function section(title, ...children) {
   return el("section", { class: "adm-section" }, el("h3", { "data-i18n": title }, t(title)), ...children);
@@ -37,7 +38,7 @@ export function mount(panel, ctx) {
       el("div", { class: "grid" },
         field({ name: "key", label: "adm.codes.field_key", attrs: { required: true, maxlength: 64 } }),
         field({ name: "label", label: "adm.codes.field_label", attrs: { maxlength: 200 } }),
-        field({ name: "type", label: "adm.codes.field_type", options: TYPES.map((x) => [x, `adm.ftype.${x}`]) }),
+        field({ name: "type", label: "adm.codes.field_type", options: metaOptions(ctx.meta, "workorder_field_types") }),
         field({ name: "required_for", label: "adm.codes.required_for", hint: "adm.codes.categories_hint" }),
         field({ name: "options", label: "adm.codes.options", hint: "adm.codes.options_hint" }),
         field({ name: "max_length", label: "adm.codes.max_length", type: "number", attrs: { min: 1, max: 4000 } }),
@@ -66,6 +67,7 @@ export function mount(panel, ctx) {
       el("div", {}, section("adm.codes.fields_title", fieldList, fields),
         section("adm.codes.settings_title", settings))));
   ui = { reasons, tree, fields, settings, fieldList, fieldRows: [] };
+  categories = metaValues(ctx.meta, "workorder_categories");
 
   reasons.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -134,7 +136,7 @@ function preview(nodes) {
   for (const n of nodes) children.set(n.parent || "", [...(children.get(n.parent || "") || []), n]);
   const branch = (parent, depth) => el("ul", {}, (children.get(parent) || []).map((n) =>
     el("li", {}, el("code", {}, n.code), ` ${n.label}`,
-      n.categories?.length ? el("span", { class: "muted" }, ` (${n.categories.map((c) => t(`adm.cat.${c}`)).join(", ")})`) : null,
+      n.categories?.length ? el("span", { class: "muted" }, ` (${n.categories.map(category).join(", ")})`) : null,
       depth < 6 && children.has(n.code) ? branch(n.code, depth + 1) : null)));
   ui.tree.querySelector("#tree-preview").replaceChildren(branch("", 0));
 }
@@ -170,12 +172,12 @@ export async function load() {
     "adm.codes.required_for"], fieldRows.map((row) => el("tr", { dataset: { key: row.key } },
     el("td", {}, el("button", { class: "link", type: "button", onclick: () => editField(row) }, row.key)),
     el("td", {}, row.label),
-    el("td", { "data-i18n": `adm.ftype.${row.type}` }, t(`adm.ftype.${row.type}`)),
-    el("td", {}, (row.required_for || []).map((c) => t(`adm.cat.${c}`)).join(", ")))), "adm.codes.fields_title"));
+    el("td", { "data-i18n": metaKey("workorder_field_types", row.type) }, t(metaKey("workorder_field_types", row.type))),
+    el("td", {}, (row.required_for || []).map(category).join(", ")))), "adm.codes.fields_title"));
   const f = ui.settings.elements;
   f.min_summary.value = settings.min_summary ?? 4;
   f.number_prefix.value = settings.number_prefix ?? "";
   f.require_answer_mode.checked = settings.require_answer_mode ?? true;
   f.missed_call_orders.checked = settings.missed_call_orders ?? true;
-  f.required.value = JSON.stringify(settings.required || Object.fromEntries(CATEGORIES.map((c) => [c, []])), null, 2);
+  f.required.value = JSON.stringify(settings.required || Object.fromEntries(categories.map((c) => [c, []])), null, 2);
 }

@@ -1,10 +1,10 @@
 // The knowledge-base side panel (知识库): search published articles (Chinese substrings and
 // English words), read one, and answer the open order with it, citing it as the basis.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { toast } from "../shared/shell.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -3,7 +3,7 @@
 // its name: next, open/closed, no input…). Exits to a node that does not exist end in a red
 // "?" and nodes nothing reaches sit in a last row, so both mistakes are seen, not only read.
 
-import { t } from "./i18n.js";
+import { t } from "../shared/i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const W = 150;

@@ -1,16 +1,15 @@
-// Queues and strategies: the ACD's eight routing strategies, answer target, wrap-up, the
-// longest wait and what happens then, overflow steps; and the tenant's skills. Leaders read,
-// supervisors change, admins delete.
+// Queues and strategies: the ACD's routing strategies, answer target, wrap-up, the longest
+// wait and what happens then, overflow steps; and the tenant's skills. Leaders read,
+// supervisors change, admins delete. The strategies, exits and after-wrap-up states offered
+// are the server's (GET /meta, ``ctx.meta``).
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formatLevels, formError, legendFor, parseLevels, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formatLevels, formError, legendFor, parseLevels, send, table } from "./form.js";
+import { metaKey, metaOptions } from "../shared/meta.js";
+import { toast } from "../shared/shell.js";
 
-export const STRATEGIES = ["longest_idle", "fewest_calls", "least_talk_time", "round_robin", "ring_all",
-  "random", "best_skill", "fixed_order"];
-const EXITS = ["hangup", "voicemail", "callback", "queue"];
 const NUMBERS = ["sl_target", "sl_seconds", "max_wait", "max_length", "ring_timeout", "wrapup_seconds",
   "aging_per_minute", "weight"];
 let ui = null;
@@ -27,18 +26,18 @@ export function mount(panel, ctx) {
       el("div", { class: "grid" },
         field({ name: "id", label: "adm.queue.id", attrs: { required: true, maxlength: 64 } }),
         field({ name: "name", label: "adm.queue.name", attrs: { maxlength: 200 } }),
-        field({ name: "strategy", label: "adm.queue.strategy", options: STRATEGIES.map((s) => [s, `adm.strategy.${s}`]),
+        field({ name: "strategy", label: "adm.queue.strategy", options: metaOptions(ctx.meta, "queue_strategies"),
           value: "longest_idle" }),
         field({ name: "required_skills", label: "adm.queue.required_skills", hint: "adm.agent.skills_hint" }),
         number("sl_target", "adm.queue.sl_target", { min: 0.01, max: 1, step: 0.01 }),
         number("sl_seconds", "adm.queue.sl_seconds", { min: 1 }),
         number("wrapup_seconds", "adm.queue.wrapup_seconds", { min: 0 }),
         field({ name: "after_wrapup", label: "adm.queue.after_wrapup",
-          options: [["ready", "state.ready"], ["not_ready", "state.not_ready"]] }),
+          options: metaOptions(ctx.meta, "after_wrapup") }),
         number("ring_timeout", "adm.queue.ring_timeout", { min: 1 }),
         number("max_wait", "adm.queue.max_wait", { min: 1 }),
         number("max_length", "adm.queue.max_length", { min: 1, step: 1 }),
-        field({ name: "exit_action", label: "adm.queue.exit_action", options: EXITS.map((e) => [e, `adm.exit.${e}`]) }),
+        field({ name: "exit_action", label: "adm.queue.exit_action", options: metaOptions(ctx.meta, "exit_actions") }),
         field({ name: "exit_queue_id", label: "adm.queue.exit_queue_id" }),
         number("weight", "adm.queue.weight", { step: 1 }),
         number("aging_per_minute", "adm.queue.aging_per_minute", { min: 0 })),
@@ -99,7 +98,7 @@ export async function load() {
     "adm.queue.wrapup_seconds", "adm.queue.max_wait"], queues.map((q) => el("tr", { dataset: { queue: q.id } },
     el("td", {}, el("button", { class: "link", type: "button", onclick: () => select(q) }, q.id)),
     el("td", {}, q.name),
-    el("td", { "data-i18n": `adm.strategy.${q.strategy}` }, t(`adm.strategy.${q.strategy}`)),
+    el("td", { "data-i18n": metaKey("queue_strategies", q.strategy) }, t(metaKey("queue_strategies", q.strategy))),
     el("td", { class: "num" }, `${Math.round(q.sl_target * 100)}% / ${q.sl_seconds}s`),
     el("td", { class: "num" }, `${q.wrapup_seconds}s`),
     el("td", { class: "num" }, q.max_wait ? `${q.max_wait}s` : "—"))), "adm.queue.list"));

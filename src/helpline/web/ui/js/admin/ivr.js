@@ -1,12 +1,12 @@
 // IVR flows: pick a flow (or start from the built-in one), edit its JSON, see the diagram
 // redrawn as you type, and the server's validation (debounced) shown at each node; save.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { onLangChange, t } from "./i18n.js";
-import { clearErrors, field, formError, lines, send, showErrors } from "./admin_form.js";
-import { render } from "./admin_diagram.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { onLangChange, t } from "../shared/i18n.js";
+import { clearErrors, field, formError, lines, send, showErrors } from "./form.js";
+import { render } from "./diagram.js";
+import { toast } from "../shared/shell.js";
 
 const DEBOUNCE_MS = 400;
 // a new node of each type, with the fields it needs (the server says what is still missing)

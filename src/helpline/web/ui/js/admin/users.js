@@ -2,13 +2,13 @@
 // deactivate, reset a password), their agent profile (extension, skills 1-10, queues with
 // penalties) and the SIP account of their phone. Supervisors read; admins change.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { field, formatLevels, formError, legendFor, parseLevels, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { field, formatLevels, formError, legendFor, parseLevels, send, table } from "./form.js";
+import { metaKey, metaOptions } from "../shared/meta.js";
+import { toast } from "../shared/shell.js";
 
-const ROLES = ["agent", "leader", "supervisor", "admin"].map((r) => [r, `adm.role.${r}`]);
 const LOCALES = [["", "adm.locale.tenant"], ["zh-CN", "中文"], ["en", "English"]];
 let ui = null;
 let selected = null; // the user being edited (null: a new one)
@@ -23,7 +23,7 @@ export function mount(panel, ctx) {
       el("legend", { id: "user-legend", "data-i18n": "adm.user.new" }, t("adm.user.new")),
       field({ name: "username", label: "adm.user.username", attrs: { required: true, maxlength: 64 } }),
       field({ name: "display_name", label: "adm.user.display_name", attrs: { maxlength: 200 } }),
-      field({ name: "role", label: "adm.user.role", options: ROLES, value: "agent" }),
+      field({ name: "role", label: "adm.user.role", options: metaOptions(ctx.meta, "roles"), value: "agent" }),
       field({ name: "locale", label: "adm.user.locale", options: LOCALES }),
       field({ name: "password", label: "adm.user.password", type: "password",
         hint: "adm.user.password_hint", attrs: { autocomplete: "new-password", minlength: 8 } }),
@@ -97,7 +97,7 @@ function renderList() {
     return el("tr", { dataset: { user: user.username }, class: user.is_active ? "" : "inactive" },
       el("td", {}, el("button", { class: "link", type: "button", onclick: () => select(user) }, user.username)),
       el("td", {}, user.display_name),
-      el("td", { "data-i18n": `adm.role.${user.role}` }, t(`adm.role.${user.role}`)),
+      el("td", { "data-i18n": metaKey("roles", user.role) }, t(metaKey("roles", user.role))),
       el("td", {}, agent?.extension || ""),
       el("td", { class: "skills" }, agent ? formatLevels(agent.skills) : ""),
       el("td", {}, agent ? Object.keys(agent.queues || {}).join(", ") : ""),

@@ -1,16 +1,16 @@
 // The leader's wallboard (班长监控): per queue waiting calls, oldest wait, service level (today,
 // last 30 minutes) and abandonment, agents by state; the agent grid with supervision and force
-// actions; the side column's tabs (js/leader_floor.js): norm alerts, break requests, the order
+// actions; the side column's tabs (js/wallboard/leader_floor.js): norm alerts, break requests, the order
 // inbox and messages. Everything moves by WebSocket events; the only timer re-reads the clock
 // to advance the displayed durations.
 
-import { api, atLeast, requireSession } from "./api.js";
-import { duration, el, holdLevel, setText } from "./format.js";
-import { initLang, onLangChange, t } from "./i18n.js";
+import { api, atLeast, requireSession } from "../shared/api.js";
+import { duration, el, holdLevel, setText } from "../shared/format.js";
+import { initLang, onLangChange, t } from "../shared/i18n.js";
 import { LeaderFloor } from "./leader_floor.js";
-import { LiveStream } from "./live.js";
-import { LiveModel } from "./model.js";
-import { act, connectionIndicator, everyTick, setupHeader, toast } from "./shell.js";
+import { LiveStream } from "../shared/live.js";
+import { LiveModel } from "../shared/model.js";
+import { act, connectionIndicator, everyTick, setupHeader, toast } from "../shared/shell.js";
 
 const $ = (id) => document.getElementById(id);
 const STATE_ORDER = ["ready", "reserved", "talking", "on_hold", "consulting", "conference", "wrap_up",

@@ -3,7 +3,7 @@
 // later; a failed save stays in the browser and is sent again when the connection is back.
 // On restore the newer edit of each field wins, so nothing typed offline is lost.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError } from "../shared/api.js";
 
 const PREFIX = "helpline.wo.draft";
 const SAVE_DELAY_MS = 700;

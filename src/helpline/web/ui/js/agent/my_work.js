@@ -2,10 +2,10 @@
 // callback requests), and the orders I own or hold; a click opens an order in the form.
 // Also the side panel's tabs (screen pop, knowledge base, my work).
 
-import { api, ApiError } from "./api.js";
-import { duration, el, parseServerTime, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { act, toast } from "./shell.js";
+import { api, ApiError } from "../shared/api.js";
+import { duration, el, parseServerTime, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { act, toast } from "../shared/shell.js";
 import { stateText } from "./order_form.js";
 
 const $ = (id) => document.getElementById(id);

@@ -1,5 +1,5 @@
-// Strings of the floor screens (the agent's floor panel, js/floor.js, and the wallboard's side
-// column, js/leader_floor.js), per language; merged into the dictionaries by i18n.js.
+// Strings of the floor screens (the agent's floor panel, js/agent/floor.js, and the wallboard's side
+// column, js/wallboard/leader_floor.js), per language; merged into the dictionaries by i18n.js.
 export const PACK = {
   "zh-CN": {
     "floor.messages": "班长消息",

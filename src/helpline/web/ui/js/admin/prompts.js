@@ -1,11 +1,11 @@
 // Voice prompts: the platform's defaults and the tenant's own recordings; upload a WAV,
 // generate one from text with the server's TTS, play any of them here, remove an own one.
 
-import { API, api, ApiError, getSession } from "./api.js";
-import { el } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formError, send, showErrors, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { API, api, ApiError, getSession } from "../shared/api.js";
+import { el } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formError, send, showErrors, table } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 let ui = null;
 let playing = null; // object URL of the prompt in the player

@@ -2,9 +2,9 @@
 // position so that any keyboard layout works). A shortcut presses the button it names, so it
 // is allowed exactly when the button is.
 
-import { t } from "./i18n.js";
+import { t } from "../shared/i18n.js";
 import { selectTab } from "./my_work.js";
-import { act, toast } from "./shell.js";
+import { act, toast } from "../shared/shell.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -33,6 +33,11 @@ function normalise(lang) {
   return null;
 }
 
+/** Texts that arrive at run time (the names of the server's enumerations, see meta.js). */
+export function addTexts(lang, texts) {
+  if (lang in DICT) Object.assign(DICT[lang], texts);
+}
+
 export function getLang() {
   return current;
 }

@@ -3,11 +3,11 @@
 // to the day it starts, "20:00-08:00" ends the next morning, a dated shift takes precedence)
 // and who is on duty now, as the server says. Leaders read; supervisors change.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { onLangChange, t } from "./i18n.js";
-import { field, formError, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { onLangChange, t } from "../shared/i18n.js";
+import { field, formError, send, table } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 const CENTER_TZ = "Asia/Shanghai"; // the roster's zone (domain/duty.py: CHINA_TZ)
 const DAY_MIN = 24 * 60;

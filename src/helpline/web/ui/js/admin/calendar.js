@@ -3,11 +3,11 @@
 // department deadlines run on it), and a month view of it as the server computes it.
 // Leaders read; admins change.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { getLang, onLangChange, t } from "./i18n.js";
-import { field, formError, send } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { getLang, onLangChange, t } from "../shared/i18n.js";
+import { field, formError, send } from "./form.js";
+import { toast } from "../shared/shell.js";
 
 const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6];
 let ui = null;

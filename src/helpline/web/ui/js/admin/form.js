@@ -2,10 +2,10 @@
 // for their error (so nothing jumps when one appears), the server's refusals shown beside the
 // field they name, and saving with a confirmation.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { errorText, toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { errorText, toast } from "../shared/shell.js";
 
 let serial = 0;
 

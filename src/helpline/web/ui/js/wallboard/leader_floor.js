@@ -4,10 +4,10 @@
 // messages to one agent or to all. Lists change on WebSocket events; they are re-read from
 // the API only when an event says they changed.
 
-import { api } from "./api.js";
-import { duration, el, parseServerTime, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { act, toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { duration, el, parseServerTime, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { act, toast } from "../shared/shell.js";
 
 const $ = (id) => document.getElementById(id);
 const TABS = ["waiting", "alerts", "breaks", "inbox", "messages"];
@@ -16,7 +16,7 @@ const STATS_EVENTS = new Set(["call_answered", "call_abandoned", "call_exited_qu
 const MAX_ALERTS = 200;
 
 export class LeaderFloor {
-  /** @param {import("./model.js").LiveModel} model @param {() => void} onStats */
+  /** @param {import("../shared/model.js").LiveModel} model @param {() => void} onStats */
   constructor(model, me, onStats) {
     this.model = model;
     this.me = me;

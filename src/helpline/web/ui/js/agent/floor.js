@@ -3,10 +3,10 @@
 // refused status, a start button once approved and a countdown while on the break.
 // It listens on a stream of its own (agent.js owns the desktop's); only floor events matter here.
 
-import { api, getSession } from "./api.js";
-import { duration, el, parseServerTime, setText } from "./format.js";
-import { onLangChange, t } from "./i18n.js";
-import { act, errorText, toast } from "./shell.js";
+import { api, getSession } from "../shared/api.js";
+import { duration, el, parseServerTime, setText } from "../shared/format.js";
+import { onLangChange, t } from "../shared/i18n.js";
+import { act, errorText, toast } from "../shared/shell.js";
 
 const OPEN = new Set(["pending", "approved", "started"]);
 
@@ -29,7 +29,7 @@ class AgentFloor {
     this.build();
     onLangChange(() => this.render());
     await this.reload();
-    // the desktop's own event stream (js/live.js), not a second socket
+    // the desktop's own event stream (js/shared/live.js), not a second socket
     document.addEventListener("helpline:snapshot", () => this.reload());
     document.addEventListener("helpline:event", (event) => this.onEvent(event.detail));
     setInterval(() => this.tick(), 250);

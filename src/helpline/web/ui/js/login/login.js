@@ -2,9 +2,9 @@
 // (agents: the desktop; leaders and supervisors: the wallboard; admins: the admin console),
 // or the page the visitor came from.
 
-import { atLeast, getSession, signIn } from "./api.js";
-import { applyI18n, getLang, LANGS, setLang, t } from "./i18n.js";
-import { el, setText } from "./format.js";
+import { atLeast, getSession, signIn } from "../shared/api.js";
+import { applyI18n, getLang, LANGS, setLang, t } from "../shared/i18n.js";
+import { el, setText } from "../shared/format.js";
 
 const AUTO_LOGIN_KEY = "helpline.autologin";
 const LEADER_PAGES = new Set(["wallboard.html", "admin.html"]);

@@ -3,11 +3,12 @@
 // (kept in the calendar tab: one editor for the center's and the units' hours). Supervisors
 // keep the handlers; admins change the rest.
 
-import { api } from "./api.js";
-import { el, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { clearErrors, field, formError, legendFor, send, table } from "./admin_form.js";
-import { toast } from "./shell.js";
+import { api } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { clearErrors, field, formError, legendFor, send, table } from "./form.js";
+import { metaKey, metaValues } from "../shared/meta.js";
+import { toast } from "../shared/shell.js";
 
 let ui = null;
 let ctx = null;
@@ -64,9 +65,10 @@ export function mount(panel, context) {
   });
 }
 
-const RANK = { agent: 0, leader: 1, supervisor: 2, admin: 3 };
-// agents first, then by user name: the same order in the list and in the form
-const byRole = (a, b) => RANK[a.role] - RANK[b.role] || a.username.localeCompare(b.username);
+// agents first (the server lists the roles lowest first), then by user name: the same order in
+// the list and in the form
+const rank = (role) => metaValues(ctx.meta, "roles").indexOf(role);
+const byRole = (a, b) => rank(a.role) - rank(b.role) || a.username.localeCompare(b.username);
 
 function memberNames(ids) {
   return people.filter((u) => ids.includes(u.id)).sort(byRole).map((u) => u.display_name || u.username)
@@ -79,7 +81,7 @@ function members(checked) {
     return el("li", {},
       el("input", { type: "checkbox", id, name: "user_ids", value: user.id, checked: checked.includes(user.id) }),
       el("label", { for: id }, `${user.display_name || user.username} `,
-        el("span", { class: "muted", "data-i18n": `adm.role.${user.role}` }, t(`adm.role.${user.role}`))));
+        el("span", { class: "muted", "data-i18n": metaKey("roles", user.role) }, t(metaKey("roles", user.role)))));
   }));
 }
 

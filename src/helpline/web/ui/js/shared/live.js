@@ -1,7 +1,7 @@
 // The live event stream: ``/api/v1/events`` sends a snapshot, then numbered events. After a
 // drop the client reconnects with ``?since=<last seq>`` and gets only what it missed; the
 // server answers with a fresh snapshot instead when its backlog no longer reaches back.
-// Other panels of the page (js/floor.js) share the one stream: each snapshot and event is
+// Other panels of the page (js/agent/floor.js) share the one stream: each snapshot and event is
 // also dispatched on ``document`` as "helpline:snapshot" / "helpline:event" (detail: event).
 // The stream is asked for ``batch=1``: what piled up between two sends comes as one array,
 // so a wall screen under a busy floor gets tens of frames a second rather than hundreds.

@@ -1,14 +1,14 @@
 // The work-order form on the agent desktop (NORMS §4): it opens with the answered call (the
 // order the server drafted for it), hints at missing fields as the agent types, keeps the
-// draft (js/drafts.js), shows the 15-minute completion clock, and sends the order in one
+// draft (js/agent/drafts.js), shows the 15-minute completion clock, and sends the order in one
 // click: submit, then to the leader on duty or a unit. The server's 422 names every bad
 // field; each message goes beside its field.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError } from "../shared/api.js";
 import { DraftSync, dropDraft, keptOrderIds } from "./drafts.js";
-import { duration, el, parseServerTime, setText } from "./format.js";
-import { t } from "./i18n.js";
-import { toast } from "./shell.js";
+import { duration, el, parseServerTime, setText } from "../shared/format.js";
+import { t } from "../shared/i18n.js";
+import { toast } from "../shared/shell.js";
 import {
   CATEGORIES, completionClock, composeTitle, contentProblems, makeRules, needsLeader, requiredFor, TEXT_FIELDS,
 } from "./wo_rules.js";

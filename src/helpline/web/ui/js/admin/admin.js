@@ -2,18 +2,19 @@
 // with ``mount(panel, ctx)`` (builds its forms once) and ``load()`` (reads the server each time
 // the tab is opened). Agents are refused here, as the API refuses them.
 
-import { atLeast, requireSession } from "./api.js";
-import { setText } from "./format.js";
-import { initLang, onLangChange, t } from "./i18n.js";
-import { setupHeader } from "./shell.js";
-import * as calendar from "./admin_calendar.js";
-import * as codes from "./admin_codes.js";
-import * as duty from "./admin_duty.js";
-import * as ivr from "./admin_ivr.js";
-import * as prompts from "./admin_prompts.js";
-import * as queues from "./admin_queues.js";
-import * as units from "./admin_units.js";
-import * as users from "./admin_users.js";
+import { atLeast, requireSession } from "../shared/api.js";
+import { setText } from "../shared/format.js";
+import { initLang, onLangChange, t } from "../shared/i18n.js";
+import { loadMeta, metaKey } from "../shared/meta.js";
+import { setupHeader, toast } from "../shared/shell.js";
+import * as calendar from "./calendar.js";
+import * as codes from "./codes.js";
+import * as duty from "./duty.js";
+import * as ivr from "./ivr.js";
+import * as prompts from "./prompts.js";
+import * as queues from "./queues.js";
+import * as units from "./units.js";
+import * as users from "./users.js";
 
 const $ = (id) => document.getElementById(id);
 // who may open a tab; what each may change is the tab's business (and the server's)
@@ -28,11 +29,23 @@ const TABS = [
   ["prompts", prompts, "admin"],
 ];
 
-function start(session) {
+/** The server's enumerations (strategies, roles, …) that the tabs' selects offer; null when
+ *  they could not be read (the selects are then empty, and the error is shown). */
+async function readMeta() {
+  try {
+    return await loadMeta();
+  } catch (error) {
+    toast(error.message);
+    return null;
+  }
+}
+
+async function start(session) {
   const user = session.user;
   initLang(user);
   setupHeader(session);
-  const role = () => setText($("user-role"), t(`adm.role.${user.role}`));
+  const meta = await readMeta();
+  const role = () => setText($("user-role"), t(metaKey("roles", user.role)));
   role();
   onLangChange(role);
   $("to-wallboard").hidden = !atLeast(user, "leader");
@@ -42,7 +55,7 @@ function start(session) {
     document.body.dataset.ready = "refused";
     return;
   }
-  const ctx = { user, can: (needed) => atLeast(user, needed) };
+  const ctx = { user, meta, can: (needed) => atLeast(user, needed) };
   const open = TABS.filter(([, , needed]) => atLeast(user, needed));
   const mounted = new Set();
   const tabs = [];

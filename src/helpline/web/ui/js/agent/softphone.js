@@ -3,10 +3,10 @@
 // with every ICE candidate, the answer back); the gateway's SIP phone rings, answers and hangs
 // up at the switch, and pushes its state on the "events" data channel. See ADR 0005.
 
-import { api, getSession } from "./api.js";
-import { el, setText } from "./format.js";
-import { onLangChange, t } from "./i18n.js";
-import { errorText, toast } from "./shell.js";
+import { api, getSession } from "../shared/api.js";
+import { el, setText } from "../shared/format.js";
+import { onLangChange, t } from "../shared/i18n.js";
+import { errorText, toast } from "../shared/shell.js";
 
 const WANTED_KEY = "helpline.softphone.on"; // turn it on again after a reload of the tab
 const ICE_GATHER_MS = 3000;
