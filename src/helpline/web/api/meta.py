@@ -13,10 +13,10 @@ from typing import TypeVar
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from helpline.app.people.security import ROLES
 from helpline.domain import labels as names
 from helpline.domain.acd.agent import AgentState, WorkMode
 from helpline.domain.acd.queue import AfterWrapUp, ExitAction, Strategy
+from helpline.domain.people.accounts import ROLES
 from helpline.domain.workorders.content import AnswerMode, Category, FieldType, Priority
 from helpline.domain.workorders.flow import Channel, Role, WorkOrderState
 from helpline.web.deps import CurrentUser
