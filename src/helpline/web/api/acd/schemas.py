@@ -7,19 +7,12 @@ the OpenAPI document and the validation errors are those of a ``Literal`` writte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from helpline.domain.acd import agent, call_control, queue
-
-
-def one_of(values: type[StrEnum] | Iterable[str]) -> Any:
-    """``Literal["a", "b", ...]`` of an enumeration's values (or of a tuple of strings)."""
-    return Literal[tuple(str(value) for value in values)]
-
+from helpline.web.api.choices import one_of
 
 if TYPE_CHECKING:  # mypy cannot read a Literal built at run time; to it they are strings
     Strategy: TypeAlias = str

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["agent", "leader", "supervisor", "admin"]
+from helpline.domain.people.accounts import ROLES
+from helpline.web.api.choices import one_of
+
+if TYPE_CHECKING:  # mypy cannot read a Literal built at run time; to it a role is a string
+    Role: TypeAlias = str
+else:
+    Role = one_of(ROLES)
 
 
 class UserOut(BaseModel):
