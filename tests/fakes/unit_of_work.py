@@ -13,6 +13,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.floor import (
+    FakeAlertRepository,
+    FakeBreakRepository,
+    FakeMessageRepository,
+    FakeNormPolicyRepository,
+    FloorTables,
+)
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
@@ -23,6 +30,7 @@ class FakeStore:
     """Every capability's tables, as the committed state."""
 
     people: PeopleTables = field(default_factory=PeopleTables)
+    floor: FloorTables = field(default_factory=FloorTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -76,6 +84,22 @@ class FakeUnitOfWork:
 
     def users_of(self, tenant_id: str) -> FakeUserRepository:
         return FakeUserRepository(self.work.people, tenant_id)
+
+    @property
+    def breaks(self) -> FakeBreakRepository:
+        return FakeBreakRepository(self.work.floor, self._tenant_id)
+
+    @property
+    def messages(self) -> FakeMessageRepository:
+        return FakeMessageRepository(self.work.floor, self._tenant_id)
+
+    @property
+    def norm_alerts(self) -> FakeAlertRepository:
+        return FakeAlertRepository(self.work.floor, self._tenant_id)
+
+    @property
+    def norm_policy(self) -> FakeNormPolicyRepository:
+        return FakeNormPolicyRepository(self.work.people, self._tenant_id)
 
 
 class FakeUnits:

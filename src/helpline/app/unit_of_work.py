@@ -12,10 +12,11 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from helpline.app.floor.ports import FloorUnit
 from helpline.app.people.ports import PeopleUnit
 
 
-class AppUnit(PeopleUnit, Protocol):
+class AppUnit(PeopleUnit, FloorUnit, Protocol):
     """Every capability's repositories."""
 
 

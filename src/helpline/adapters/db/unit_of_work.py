@@ -15,6 +15,12 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db.repositories.floor import (
+    SqlAlertRepository,
+    SqlBreakRepository,
+    SqlMessageRepository,
+    SqlNormPolicyRepository,
+)
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
@@ -65,6 +71,22 @@ class SqlUnitOfWork:
 
     def users_of(self, tenant_id: str) -> SqlUserRepository:
         return SqlUserRepository(self.session, tenant_id)
+
+    @cached_property
+    def breaks(self) -> SqlBreakRepository:
+        return SqlBreakRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def messages(self) -> SqlMessageRepository:
+        return SqlMessageRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def norm_alerts(self) -> SqlAlertRepository:
+        return SqlAlertRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def norm_policy(self) -> SqlNormPolicyRepository:
+        return SqlNormPolicyRepository(self.session, self._tenant_id)
 
 
 class SqlUnits:
