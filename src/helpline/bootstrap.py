@@ -32,7 +32,7 @@ from helpline.app.acd import config as acd_config
 from helpline.app.acd.center_service import CenterService
 from helpline.app.acd.screen_pop import ScreenPopBuilder
 from helpline.app.clock import Clock, SystemClock
-from helpline.app.floor.discipline import FloorService
+from helpline.app.floor.breaks import FloorService
 from helpline.app.floor.norm_alerts import NormAlertService
 from helpline.app.people.security import Passwords
 from helpline.app.telephony.softphone import SoftphoneService, build_softphone
@@ -159,12 +159,13 @@ async def build_container(
         sip.connect(centers)
     sla = SlaService(sessionmaker, clock, bus)
     workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
-    floor = FloorService(sessionmaker, clock, bus, centers)
+    units = SqlUnits(sessionmaker, bus)
+    floor = FloorService(units, clock, centers)
     container = Container(
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
-        units=SqlUnits(sessionmaker, bus),
+        units=units,
         passwords=Passwords(settings.password_hashing),
         metrics=metrics if metrics is not None else CollectorRegistry(),
         clock=clock,
@@ -177,7 +178,7 @@ async def build_container(
         workorders=workorders,
         call_orders=CallOrders(sessionmaker, workorders, centers),
         floor=floor,
-        norm_alerts=NormAlertService(sessionmaker, clock, bus, centers, floor),
+        norm_alerts=NormAlertService(units, clock, bus, centers, floor, settings.default_tenant),
     )
     container.metrics.register(CenterCollector(container.centers))
     if sip is not None and sip.bridge is not None:  # RTP/RTCP call quality on /metrics

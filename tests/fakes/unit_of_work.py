@@ -13,6 +13,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.floor import (
+    FakeAlertRepository,
+    FakeBreakRepository,
+    FakeMessageRepository,
+    FakeNormPolicyRepository,
+    FloorTables,
+)
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
 from helpline.app.ports import AfterCommit
@@ -25,6 +32,7 @@ class FakeStore:
 
     people: PeopleTables = field(default_factory=PeopleTables)
     search: SearchTables = field(default_factory=SearchTables)
+    floor: FloorTables = field(default_factory=FloorTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -82,6 +90,22 @@ class FakeUnitOfWork:
     @property
     def search(self) -> FakeSearchIndex:
         return FakeSearchIndex(self.work.search, self._tenant_id)
+
+    @property
+    def breaks(self) -> FakeBreakRepository:
+        return FakeBreakRepository(self.work.floor, self._tenant_id)
+
+    @property
+    def messages(self) -> FakeMessageRepository:
+        return FakeMessageRepository(self.work.floor, self._tenant_id)
+
+    @property
+    def norm_alerts(self) -> FakeAlertRepository:
+        return FakeAlertRepository(self.work.floor, self._tenant_id)
+
+    @property
+    def norm_policy(self) -> FakeNormPolicyRepository:
+        return FakeNormPolicyRepository(self.work.people, self._tenant_id)
 
 
 class FakeUnits:

@@ -15,6 +15,12 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db.repositories.floor import (
+    SqlAlertRepository,
+    SqlBreakRepository,
+    SqlMessageRepository,
+    SqlNormPolicyRepository,
+)
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.app.ports import AfterCommit, EventBus
@@ -70,6 +76,22 @@ class SqlUnitOfWork:
     @cached_property
     def search(self) -> SqlSearchIndex:
         return SqlSearchIndex(self.session, self._tenant_id)
+
+    @cached_property
+    def breaks(self) -> SqlBreakRepository:
+        return SqlBreakRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def messages(self) -> SqlMessageRepository:
+        return SqlMessageRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def norm_alerts(self) -> SqlAlertRepository:
+        return SqlAlertRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def norm_policy(self) -> SqlNormPolicyRepository:
+        return SqlNormPolicyRepository(self.session, self._tenant_id)
 
 
 class SqlUnits:

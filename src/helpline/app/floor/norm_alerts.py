@@ -17,18 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpline.adapters.db.tables.floor import NormAlert as NormAlertRow
-from helpline.adapters.db.tables.people import Tenant
 from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
-from helpline.app.floor.discipline import FloorService, norm_policy, today_start, user_names
+from helpline.app.floor.breaks import FloorService
+from helpline.app.floor.ports import FloorUnit, FloorUnits
+from helpline.app.floor.views import alert_dict, today_start, user_names
 from helpline.app.ports import EventBus
 from helpline.app.timefmt import as_datetime
 from helpline.domain.acd.center import ContactCenter
@@ -46,6 +43,7 @@ from helpline.domain.floor.norms import (
     NormWatch,
     Occurrence,
 )
+from helpline.domain.floor.records import StoredAlert
 
 log = structlog.get_logger("helpline.norms")
 # kind, agent, call, order, detail
@@ -64,31 +62,18 @@ def floor_snapshot(center: ContactCenter, floor: FloorService) -> FloorSnapshot:
     return FloorSnapshot(agents, calls, tuple(floor.breaks_of(center.tenant_id)))
 
 
-def alert_dict(row: NormAlertRow, names: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "agent_id": row.agent_id,
-        "agent_name": (names or {}).get(row.agent_id or "", ""),
-        "call_id": row.call_id,
-        "order_ref": row.order_ref,
-        "detail": row.detail,
-        "raised_at": row.raised_at.isoformat(),
-        "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
-        "acknowledged_by": row.acknowledged_by,
-    }
-
-
 class NormAlertService:
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        units: FloorUnits,
         clock: Clock,
         bus: EventBus,
         centers: CenterService,
         floor: FloorService,
+        platform_tenant: str = "default",
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.units = units
+        self.platform_tenant = platform_tenant  # the unit the list of tenants is read in
         self.clock = clock
         self.bus = bus
         self.centers = centers
@@ -112,11 +97,13 @@ class NormAlertService:
 
     async def start(self) -> None:
         """Load every tenant's limits, hook into the center's timer loop, listen for SLA breaches."""
-        await self.floor.load_all()
-        async with self.sessionmaker() as session:
-            for tenant_id in (await session.scalars(select(Tenant.id))).all():
-                self.watch(tenant_id).policy = await norm_policy(session, tenant_id)
-                self._listen(tenant_id)
+        async with self.units(self.platform_tenant) as uow:
+            tenant_ids = [tenant.id for tenant in await uow.tenants.list()]
+        for tenant_id in tenant_ids:
+            async with self.units(tenant_id) as uow:
+                self.watch(tenant_id).policy = await uow.norm_policy.get()
+            await self.floor.load(tenant_id)
+            self._listen(tenant_id)
         self.live = True
         self.centers.deadline_sources.append(self.next_due)
         self.centers.tick_hooks.append(self._on_tick)
@@ -136,6 +123,16 @@ class NormAlertService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._listeners.clear()
+
+    async def save_policy(self, uow: FloorUnit, values: dict[str, Any]) -> NormPolicy:
+        """Store the tenant's floor limits (what ``values`` lacks takes the NORMS default);
+        the live rules use them once stored. Commits."""
+        policy = NormPolicy.from_settings(values)
+        await uow.norm_policy.save(policy)
+        tenant_id = uow.tenant_id
+        uow.after_commit(lambda: self.set_policy(tenant_id, policy))
+        await uow.commit()
+        return policy
 
     def set_policy(self, tenant_id: str, policy: NormPolicy) -> None:
         self.watch(tenant_id).policy = policy
@@ -198,40 +195,22 @@ class NormAlertService:
         return raised
 
     async def _raise(self, tenant_id: str, alerts: list[Raised], now: float) -> list[dict[str, Any]]:
+        """Store the alerts, then announce them (a unit of their own: the timer loop or the SLA
+        listener asks, not a request)."""
         if not alerts:
             return []
-        async with self.sessionmaker() as session, session.begin():
-            rows = [
-                NormAlertRow(
-                    tenant_id=tenant_id,
-                    kind=kind,
-                    agent_id=agent_id,
-                    call_id=call_id,
-                    order_ref=order_ref,
-                    detail=detail,
-                    raised_at=as_datetime(now),
-                )
-                for kind, agent_id, call_id, order_ref, detail in alerts
-            ]
-            session.add_all(rows)
-            await session.flush()
-            names = await user_names(session, tenant_id)
-            out = [alert_dict(r, names) for r in rows]
-        self.bus.publish(
-            [
-                NormAlert(
-                    tenant_id=tenant_id,
-                    at=now,
-                    id=a["id"],
-                    kind=a["kind"],
-                    agent_id=a["agent_id"],
-                    call_id=a["call_id"],
-                    order_ref=a["order_ref"],
-                    detail={**a["detail"], "agent_name": a["agent_name"]},
-                )
-                for a in out
-            ]
-        )
+        at = as_datetime(now)
+        async with self.units(tenant_id) as uow:
+            stored = await uow.norm_alerts.add_all(
+                [
+                    StoredAlert(0, tenant_id, kind, at, agent_id, call_id, order_ref, detail)
+                    for kind, agent_id, call_id, order_ref, detail in alerts
+                ]
+            )
+            names = await user_names(uow.users)
+            out = [alert_dict(alert, names) for alert in stored]
+            uow.publish([_announced(tenant_id, now, a) for a in out])
+            await uow.commit()
         return out
 
     # ---- SLA breaches of the order clocks -------------------------------------------------------
@@ -267,28 +246,38 @@ class NormAlertService:
 
     # ---- reading and acknowledging --------------------------------------------------------------
 
-    async def list(self, tenant_id: str, scope: str) -> list[dict[str, Any]]:
+    async def list(self, uow: FloorUnit, scope: str) -> list[dict[str, Any]]:
         """``today``: raised since local midnight; ``open``: not yet acknowledged (any day)."""
-        async with self.sessionmaker() as session:
-            stmt = select(NormAlertRow).where(NormAlertRow.tenant_id == tenant_id)
-            if scope == "open":
-                stmt = stmt.where(NormAlertRow.acknowledged_at.is_(None))
-            else:
-                stmt = stmt.where(NormAlertRow.raised_at >= today_start(self.clock.now()))
-            rows = await session.scalars(stmt.order_by(NormAlertRow.id.desc()).limit(200))
-            names = await user_names(session, tenant_id)
-            return [alert_dict(r, names) for r in rows.all()]
+        if scope == "open":
+            found = await uow.norm_alerts.list(unacknowledged=True)
+        else:
+            found = await uow.norm_alerts.list(since=today_start(self.clock.now()))
+        names = await user_names(uow.users)
+        return [alert_dict(alert, names) for alert in found]
 
-    async def acknowledge(self, tenant_id: str, alert_id: int, user_id: str) -> dict[str, Any]:
-        async with self.sessionmaker() as session, session.begin():
-            row = await session.get(NormAlertRow, alert_id)
-            if row is None or row.tenant_id != tenant_id:
-                raise NotFound("alert_not_found", "no such alert", id=alert_id)
-            if row.acknowledged_at is None:
-                row.acknowledged_at = datetime.fromtimestamp(self.clock.now(), UTC)
-                row.acknowledged_by = user_id
-            data = alert_dict(row, await user_names(session, tenant_id))
-        self.bus.publish(
-            [NormAlertAcknowledged(tenant_id=tenant_id, at=self.clock.now(), id=alert_id, by=user_id)]
-        )
+    async def acknowledge(self, uow: FloorUnit, alert_id: int, user_id: str) -> dict[str, Any]:
+        """A leader has seen the alert (the first acknowledgement counts). Commits."""
+        alert = await uow.norm_alerts.get(alert_id)
+        if alert is None:
+            raise NotFound("alert_not_found", "no such alert", id=alert_id)
+        now = self.clock.now()
+        alert.acknowledge(user_id, as_datetime(now))
+        await uow.norm_alerts.save(alert)
+        data = alert_dict(alert, await user_names(uow.users))
+        uow.publish([NormAlertAcknowledged(tenant_id=uow.tenant_id, at=now, id=alert_id, by=user_id)])
+        await uow.commit()
         return data
+
+
+def _announced(tenant_id: str, now: float, alert: dict[str, Any]) -> NormAlert:
+    """The ``norm_alert`` event of a stored alert: its detail carries the agent's name."""
+    return NormAlert(
+        tenant_id=tenant_id,
+        at=now,
+        id=alert["id"],
+        kind=alert["kind"],
+        agent_id=alert["agent_id"],
+        call_id=alert["call_id"],
+        order_ref=alert["order_ref"],
+        detail={**alert["detail"], "agent_name": alert["agent_name"]},
+    )

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.tables.acd import CallRecord, QueueRow
-from helpline.app.floor.discipline import today_start
+from helpline.app.floor.views import today_start
 from helpline.app.timefmt import as_datetime
 
 RECENT = timedelta(minutes=30)

@@ -12,11 +12,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from helpline.app.floor.discipline import FloorService
+from helpline.app.floor import breaks, messages
+from helpline.app.floor.breaks import FloorService
 from helpline.app.floor.norm_alerts import NormAlertService
 from helpline.app.floor.stats import queue_stats
 from helpline.web.api.acd.deps import Agent, Leader, Supervisor
-from helpline.web.deps import ContainerDep, SessionDep
+from helpline.web.deps import ContainerDep, SessionDep, UnitDep
 
 router = APIRouter(prefix="/api/v1/floor", tags=["floor"])
 
@@ -74,12 +75,11 @@ async def get_settings(actor: Agent, alerts: Alerts) -> dict[str, Any]:
 
 @router.put("/settings")
 async def put_settings(
-    body: FloorSettingsIn, actor: Supervisor, floor: Floor, alerts: Alerts
+    body: FloorSettingsIn, actor: Supervisor, uow: UnitDep, alerts: Alerts
 ) -> dict[str, Any]:
     """Change the limits; the ones not given keep their value."""
     current = alerts.watch(actor.tenant_id).policy.as_dict()
-    policy = await floor.save_policy(actor.tenant_id, {**current, **body.model_dump(exclude_unset=True)})
-    alerts.set_policy(actor.tenant_id, policy)
+    policy = await alerts.save_policy(uow, {**current, **body.model_dump(exclude_unset=True)})
     return {**policy.as_dict(), "ring_limit": policy.ring_limit}
 
 
@@ -88,91 +88,91 @@ async def put_settings(
 
 @router.get("/alerts")
 async def list_alerts(
-    actor: Leader, alerts: Alerts, scope: Literal["today", "open"] = "today"
+    actor: Leader, uow: UnitDep, alerts: Alerts, scope: Literal["today", "open"] = "today"
 ) -> list[dict[str, Any]]:
     """Newest first: today's alerts, or every alert not yet acknowledged (``scope=open``)."""
-    return await alerts.list(actor.tenant_id, scope)
+    return await alerts.list(uow, scope)
 
 
 @router.post("/alerts/{alert_id}/ack")
-async def acknowledge(alert_id: int, actor: Leader, alerts: Alerts) -> dict[str, Any]:
-    return await alerts.acknowledge(actor.tenant_id, alert_id, actor.user_id)
+async def acknowledge(alert_id: int, actor: Leader, uow: UnitDep, alerts: Alerts) -> dict[str, Any]:
+    return await alerts.acknowledge(uow, alert_id, actor.user_id)
 
 
 # ---- breaks ---------------------------------------------------------------------------------
 
 
 @router.post("/breaks", status_code=201)
-async def request_break(body: BreakIn, actor: Agent, floor: Floor) -> dict[str, Any]:
+async def request_break(body: BreakIn, actor: Agent, uow: UnitDep, floor: Floor) -> dict[str, Any]:
     """The agent asks to leave the seat (reason, minutes, note); the leaders see it at once."""
-    return await floor.request_break(actor, body.reason, body.minutes, body.note)
+    return await floor.request_break(uow, actor, body.reason, body.minutes, body.note)
 
 
 @router.get("/breaks")
 async def list_breaks(
     actor: Agent,
-    floor: Floor,
+    uow: UnitDep,
     status: Annotated[str | None, Query(pattern=STATUSES)] = None,
     mine: bool = False,
 ) -> list[dict[str, Any]]:
     """Leaders: the tenant's requests; agents: their own. ``status=open``: pending, approved, started."""
-    return await floor.list_breaks(actor, status, mine)
+    return await breaks.list_breaks(uow, actor, status, mine)
 
 
 @router.post("/breaks/{break_id}/approve")
 async def approve(
-    break_id: int, actor: Leader, floor: Floor, body: DecisionIn | None = None
+    break_id: int, actor: Leader, uow: UnitDep, floor: Floor, body: DecisionIn | None = None
 ) -> dict[str, Any]:
-    return await floor.decide(actor, break_id, True, body.note if body else "")
+    return await floor.decide(uow, actor, break_id, True, body.note if body else "")
 
 
 @router.post("/breaks/{break_id}/refuse")
 async def refuse(
-    break_id: int, actor: Leader, floor: Floor, body: DecisionIn | None = None
+    break_id: int, actor: Leader, uow: UnitDep, floor: Floor, body: DecisionIn | None = None
 ) -> dict[str, Any]:
-    return await floor.decide(actor, break_id, False, body.note if body else "")
+    return await floor.decide(uow, actor, break_id, False, body.note if body else "")
 
 
 @router.post("/breaks/{break_id}/start")
-async def start_break(break_id: int, actor: Agent, floor: Floor) -> dict[str, Any]:
+async def start_break(break_id: int, actor: Agent, uow: UnitDep, floor: Floor) -> dict[str, Any]:
     """The agent leaves on the approved break: not ready with its reason, counted from now."""
-    return await floor.start(actor, break_id)
+    return await floor.start(uow, actor, break_id)
 
 
 @router.post("/breaks/{break_id}/cancel")
-async def cancel_break(break_id: int, actor: Agent, floor: Floor) -> dict[str, Any]:
-    return await floor.cancel(actor, break_id)
+async def cancel_break(break_id: int, actor: Agent, uow: UnitDep, floor: Floor) -> dict[str, Any]:
+    return await floor.cancel(uow, actor, break_id)
 
 
 # ---- messages -------------------------------------------------------------------------------
 
 
 @router.post("/messages", status_code=201)
-async def send_message(body: MessageIn, actor: Leader, floor: Floor) -> dict[str, Any]:
+async def send_message(body: MessageIn, actor: Leader, uow: UnitDep, floor: Floor) -> dict[str, Any]:
     """To one user (``to_user_id``) or to every agent (``null``); it arrives live."""
-    return await floor.send(actor, body.to_user_id, body.body)
+    return await messages.send(uow, actor.user_id, body.to_user_id, body.body, floor.clock.now())
 
 
 @router.get("/messages")
-async def my_messages(actor: Agent, floor: Floor) -> dict[str, Any]:
+async def my_messages(actor: Agent, uow: UnitDep) -> dict[str, Any]:
     """The signed-in user's messages, newest first, and how many are unread."""
-    return await floor.inbox(actor)
+    return await messages.inbox(uow, actor.user_id)
 
 
 @router.get("/messages/sent")
-async def sent_messages(actor: Leader, floor: Floor) -> list[dict[str, Any]]:
+async def sent_messages(actor: Leader, uow: UnitDep) -> list[dict[str, Any]]:
     """What the leaders sent, one entry per sending, with how many recipients have read it."""
-    return await floor.sent(actor)
+    return await messages.sent(uow)
 
 
 @router.post("/messages/read")
-async def read_all(actor: Agent, floor: Floor) -> dict[str, Any]:
-    return await floor.mark_read(actor, None)
+async def read_all(actor: Agent, uow: UnitDep, floor: Floor) -> dict[str, Any]:
+    return await messages.mark_read(uow, actor.user_id, None, floor.clock.now())
 
 
 @router.post("/messages/{message_id}/read")
-async def read_one(message_id: int, actor: Agent, floor: Floor) -> dict[str, Any]:
-    return await floor.mark_read(actor, message_id)
+async def read_one(message_id: int, actor: Agent, uow: UnitDep, floor: Floor) -> dict[str, Any]:
+    return await messages.mark_read(uow, actor.user_id, message_id, floor.clock.now())
 
 
 # ---- the wallboard's figures ----------------------------------------------------------------

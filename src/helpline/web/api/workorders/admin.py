@@ -12,12 +12,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from helpline.app.floor.discipline import user_names
+from helpline.app.floor.views import user_names
 from helpline.app.workorders import admin, config
 from helpline.web.api.acd.deps import Admin, Agent, Supervisor
 from helpline.web.api.workorders.orders import Orders
 from helpline.web.api.workorders.schemas import FieldIn, MembersIn, ReasonTreeIn, SettingsIn, ShiftIn, UnitIn
-from helpline.web.deps import SessionDep
+from helpline.web.deps import SessionDep, UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["workorder configuration"])
 
@@ -63,15 +63,15 @@ async def put_members(unit_id: str, body: MembersIn, actor: Supervisor, session:
 
 
 @router.get("/duty/shifts")
-async def list_shifts(actor: Agent, session: SessionDep) -> list[dict[str, Any]]:
-    names = await user_names(session, actor.tenant_id)
+async def list_shifts(actor: Agent, session: SessionDep, uow: UnitDep) -> list[dict[str, Any]]:
+    names = await user_names(uow.users)
     return [admin.shift_dict(s, names) for s in await config.list_shifts(session, actor.tenant_id)]
 
 
 @router.post("/duty/shifts", status_code=status.HTTP_201_CREATED)
-async def add_shift(body: ShiftIn, actor: Supervisor, session: SessionDep) -> dict[str, Any]:
+async def add_shift(body: ShiftIn, actor: Supervisor, session: SessionDep, uow: UnitDep) -> dict[str, Any]:
     row = await admin.add_shift(session, actor.tenant_id, body.leader_id, body.hours, body.weekdays, body.day)
-    return admin.shift_dict(row, await user_names(session, actor.tenant_id))
+    return admin.shift_dict(row, await user_names(uow.users))
 
 
 @router.delete("/duty/shifts/{shift_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -81,13 +81,13 @@ async def delete_shift(shift_id: int, actor: Supervisor, session: SessionDep) ->
 
 
 @router.get("/duty/now")
-async def on_duty(actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
+async def on_duty(actor: Agent, session: SessionDep, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """Who is the shift leader now (complaint, help and urgent orders go to them); ``names``
     maps each of them to a name to show."""
     roster = await config.roster(session, actor.tenant_id)
     now = orders.clock.now()
     leaders = roster.leaders_on_duty(now)
-    names = await user_names(session, actor.tenant_id)
+    names = await user_names(uow.users)
     return {
         "leader_id": roster.on_duty(now),
         "leaders": leaders,
