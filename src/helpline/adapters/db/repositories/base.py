@@ -26,7 +26,7 @@ class TenantRepositoryBase(Generic[M]):
     def _select(self) -> Select[Any]:
         return select(self.model).where(self.model.tenant_id == self.tenant_id)
 
-    async def _row(self, id_: str) -> M | None:
+    async def _row(self, id_: str | int) -> M | None:
         """The row with that primary key in this tenant, or ``None``."""
         row: M | None = await self.session.get(self.model, id_)
         return row if row is not None and row.tenant_id == self.tenant_id else None

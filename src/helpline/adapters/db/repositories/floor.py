@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.adapters.db.base import TenantScoped
 from helpline.adapters.db.repositories.base import TenantRepositoryBase
 from helpline.adapters.db.tables.floor import AgentMessage as MessageRow
 from helpline.adapters.db.tables.floor import BreakRequest as BreakRow
@@ -22,13 +21,6 @@ from helpline.domain.floor.norms import NormPolicy
 from helpline.domain.floor.records import OPEN_BREAKS, AgentMessage, BreakRequest, StoredAlert
 
 SETTINGS_KEY = "floor"
-R = TypeVar("R", bound=TenantScoped)
-
-
-async def _get(repository: TenantRepositoryBase[R], id_: int) -> R | None:
-    """The row with that integer key in the repository's tenant (``_row`` takes a text key)."""
-    row: R | None = await repository.session.get(repository.model, id_)
-    return row if row is not None and row.tenant_id == repository.tenant_id else None
 
 
 def _break(row: BreakRow) -> BreakRequest:
@@ -53,7 +45,7 @@ class SqlBreakRepository(TenantRepositoryBase[BreakRow]):
     model = BreakRow
 
     async def get(self, break_id: int) -> BreakRequest | None:
-        row = await _get(self, break_id)
+        row = await self._row(break_id)
         return None if row is None else _break(row)
 
     async def open_of(self, agent_id: str) -> int | None:
@@ -91,7 +83,7 @@ class SqlBreakRepository(TenantRepositoryBase[BreakRow]):
         return _break(await self._add_row(row))
 
     async def save(self, request: BreakRequest) -> None:
-        row = await _get(self, request.id)
+        row = await self._row(request.id)
         if row is None:
             raise ValueError(f"break request {request.id} is not stored in tenant {self.tenant_id!r}")
         row.status, row.decision_note = request.status, request.decision_note
@@ -136,7 +128,7 @@ class SqlMessageRepository(TenantRepositoryBase[MessageRow]):
         return [_message(row) for row in rows]
 
     async def get(self, message_id: int) -> AgentMessage | None:
-        row = await _get(self, message_id)
+        row = await self._row(message_id)
         return None if row is None else _message(row)
 
     async def inbox(self, user_id: str, limit: int = 100) -> Sequence[AgentMessage]:
@@ -157,7 +149,7 @@ class SqlMessageRepository(TenantRepositoryBase[MessageRow]):
         return [_message(row) for row in rows.scalars()]
 
     async def save(self, message: AgentMessage) -> None:
-        row = await _get(self, message.id)
+        row = await self._row(message.id)
         if row is None:
             raise ValueError(f"message {message.id} is not stored in tenant {self.tenant_id!r}")
         row.read_at = message.read_at
@@ -211,7 +203,7 @@ class SqlAlertRepository(TenantRepositoryBase[AlertRow]):
         return [_alert(row) for row in rows]
 
     async def get(self, alert_id: int) -> StoredAlert | None:
-        row = await _get(self, alert_id)
+        row = await self._row(alert_id)
         return None if row is None else _alert(row)
 
     async def list(
@@ -226,7 +218,7 @@ class SqlAlertRepository(TenantRepositoryBase[AlertRow]):
         return [_alert(row) for row in rows.scalars()]
 
     async def save(self, alert: StoredAlert) -> None:
-        row = await _get(self, alert.id)
+        row = await self._row(alert.id)
         if row is None:
             raise ValueError(f"alert {alert.id} is not stored in tenant {self.tenant_id!r}")
         row.acknowledged_at, row.acknowledged_by = alert.acknowledged_at, alert.acknowledged_by
