@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from wo_helpers import COMPLAINT, INQUIRY, Desk
 
-from helpline.app.reports.standard import LOCAL
+from helpline.domain.calendar import CHINA_TZ
 
 
 def test_orders_by_category_in_every_format(client: TestClient, make_user: Any) -> None:
@@ -96,7 +96,7 @@ def test_sla_compliance_counts_a_breached_completion_clock(client: TestClient, m
     desk.settle()
     desk.tick(desk.now() + 16 * 60)
     # the clock falls due 15 minutes on: after local midnight when the test runs just before it
-    due_day = datetime.fromtimestamp(desk.now() + 16 * 60, LOCAL).date().isoformat()
+    due_day = datetime.fromtimestamp(desk.now() + 16 * 60, CHINA_TZ).date().isoformat()
     rows = client.get(
         "/api/v1/reports/sla-compliance", params={"date_to": due_day}, headers=floor.leader
     ).json()["rows"]

@@ -27,11 +27,11 @@ from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
 from helpline.app.people.security import role_at_least
 from helpline.app.ports import EventBus
-from helpline.app.reports.standard import LOCAL
 from helpline.app.workorders.service import Person
 from helpline.app.workorders.store import as_datetime, epoch
 from helpline.domain.acd.agent import ON_CALL, AgentState
 from helpline.domain.acd.center import ContactCenter
+from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from helpline.domain.events import Event
 from helpline.domain.floor.norms import BreakView, NormPolicy
@@ -457,5 +457,5 @@ class FloorService:
 
 def today_start(now: float) -> datetime:
     """Local midnight (China time, as the reports count days) as UTC."""
-    local = datetime.fromtimestamp(now, LOCAL)
+    local = datetime.fromtimestamp(now, CHINA_TZ)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

@@ -7,7 +7,7 @@ page or PDF. Date ranges are local days (China time, as the order numbers are).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -22,9 +22,9 @@ from helpline.adapters.db.tables.workorders import (
     WorkOrderRow,
 )
 from helpline.adapters.report_render import Report
+from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import Invalid
 
-LOCAL = timezone(timedelta(hours=8))
 OPEN = ("draft", "submitted", "assigned", "accepted", "returned", "in_progress", "replied", "reopened")
 CLOSED = ("closed", "visited")
 DIMENSIONS = {
@@ -45,13 +45,13 @@ class Period:
 
 def period(date_from: date | None, date_to: date | None, *, today: date | None = None) -> Period:
     """Local days [from, to] inclusive; defaults to the last 30 days."""
-    today = today or datetime.now(LOCAL).date()
+    today = today or datetime.now(CHINA_TZ).date()
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=29)
     if date_from > date_to:
         raise Invalid("invalid_period", "date_from is after date_to", field="date_from")
-    start = datetime.combine(date_from, time.min, LOCAL).astimezone(UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, LOCAL).astimezone(UTC)
+    start = datetime.combine(date_from, time.min, CHINA_TZ).astimezone(UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, CHINA_TZ).astimezone(UTC)
     return Period(start, end, {"from": date_from.isoformat(), "to": date_to.isoformat()})
 
 
@@ -450,5 +450,5 @@ async def overdue(session: AsyncSession, tenant_id: str, span: Period) -> Report
             ("overdue_minutes", "超时(分) Overdue min"),
         ],
         rows,
-        {"as of": datetime.now(LOCAL).strftime("%Y-%m-%d %H:%M")},
+        {"as of": datetime.now(CHINA_TZ).strftime("%Y-%m-%d %H:%M")},
     )

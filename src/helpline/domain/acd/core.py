@@ -123,13 +123,6 @@ class AcdCore:
         self.router.set_membership(existing, agent.queues)
         return existing
 
-    def remove_agent(self, agent_id: str) -> None:
-        agent = self.agent(agent_id)
-        if agent.state is not AgentState.LOGGED_OUT:
-            raise InvalidTransition("agent_logged_in", "log the agent out first", agent_id=agent_id)
-        self.router.set_membership(agent, {})
-        del self.agents[agent_id]
-
     # ---- timers ------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
