@@ -22,6 +22,8 @@ from helpline.adapters.db.tables.workorders import (
     WorkOrderRow,
 )
 from helpline.adapters.report_render import Report
+from helpline.app.reports.call_totals import DEFAULT_SL_SECONDS, call_totals
+from helpline.domain.acd import kpis
 from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import Invalid
 
@@ -56,7 +58,7 @@ def period(date_from: date | None, date_to: date | None, *, today: date | None =
 
 
 def _ratio(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole else None
+    return _rounded(kpis.share(part, whole), 4)
 
 
 async def orders_by(session: AsyncSession, tenant_id: str, dimension: str, span: Period) -> Report:
@@ -267,60 +269,30 @@ async def satisfaction(session: AsyncSession, tenant_id: str, span: Period) -> R
 
 async def call_kpis(session: AsyncSession, tenant_id: str, span: Period) -> Report:
     """Per queue: offered, answered, abandoned, service level, ASA, AHT (talk+hold+wrap-up)."""
-    answered = CallRecord.answered_at.is_not(None)
-    stmt = (
-        select(
-            CallRecord.queue_id,
-            func.count().label("offered"),
-            func.sum(case((answered, 1), else_=0)).label("answered"),
-            func.sum(case((CallRecord.outcome == "abandoned", 1), else_=0)).label("abandoned"),
-            func.avg(case((answered, CallRecord.wait_seconds))).label("asa"),
-            func.avg(
-                case((answered, CallRecord.talk_seconds + func.coalesce(CallRecord.wrapup_seconds, 0)))
-            ).label("aht"),
-            func.avg(CallRecord.wrapup_seconds).label("acw"),
-            func.avg(CallRecord.satisfaction).label("satisfaction"),
-        )
-        .where(
-            CallRecord.tenant_id == tenant_id,
-            CallRecord.queue_id.is_not(None),
-            CallRecord.arrived_at >= span.start,
-            CallRecord.arrived_at < span.end,
-        )
-        .group_by(CallRecord.queue_id)
-        .order_by(CallRecord.queue_id)
-    )
     queues = {
         q.id: q
         for q in (await session.scalars(select(QueueRow).where(QueueRow.tenant_id == tenant_id))).all()
     }
+    thresholds = {q.id: q.sl_seconds for q in queues.values()}
+    totals = await call_totals(session, tenant_id, thresholds, span.start, span.end)
+    scores = await _mean_scores(session, tenant_id, span)
     rows = []
-    for r in (await session.execute(stmt)).all():
-        queue = queues.get(r.queue_id)
-        threshold = queue.sl_seconds if queue else 20.0
-        within = await session.scalar(
-            select(func.count()).where(
-                CallRecord.tenant_id == tenant_id,
-                CallRecord.queue_id == r.queue_id,
-                CallRecord.answered_at.is_not(None),
-                CallRecord.wait_seconds <= threshold,
-                CallRecord.arrived_at >= span.start,
-                CallRecord.arrived_at < span.end,
-            )
-        )
-        offered = int(r.offered)
+    for queue_id in sorted(totals):
+        queue, sums = queues.get(queue_id), totals[queue_id]
+        threshold = queue.sl_seconds if queue else DEFAULT_SL_SECONDS
+        mean_score = scores.get(queue_id)
         rows.append(
             {
-                "queue": queue.name if queue and queue.name else r.queue_id,
-                "offered": offered,
-                "answered": int(r.answered or 0),
-                "abandoned": int(r.abandoned or 0),
-                "service_level": _ratio(int(within or 0), offered),
-                "abandon_rate": _ratio(int(r.abandoned or 0), offered),
-                "asa": round(float(r.asa), 1) if r.asa is not None else None,
-                "aht": round(float(r.aht), 1) if r.aht is not None else None,
-                "acw": round(float(r.acw), 1) if r.acw is not None else None,
-                "satisfaction": round(float(r.satisfaction), 2) if r.satisfaction else None,
+                "queue": queue.name if queue and queue.name else queue_id,
+                "offered": sums.offered,
+                "answered": sums.answered,
+                "abandoned": sums.abandoned,
+                "service_level": _rounded(kpis.service_level(sums), 4),
+                "abandon_rate": _rounded(kpis.abandon_rate(sums), 4),
+                "asa": _rounded(kpis.asa(sums), 1),
+                "aht": _rounded(kpis.aht(sums), 1),
+                "acw": _rounded(kpis.acw(sums), 1),
+                "satisfaction": round(mean_score, 2) if mean_score else None,
                 "target": f"{round((queue.sl_target if queue else 0.8) * 100)}%/{threshold:g}s",
             }
         )
@@ -343,6 +315,26 @@ async def call_kpis(session: AsyncSession, tenant_id: str, span: Period) -> Repo
         rows,
         span.label,
     )
+
+
+async def _mean_scores(session: AsyncSession, tenant_id: str, span: Period) -> dict[str, float]:
+    """Per queue, the callers' mean satisfaction key press (1-5)."""
+    stmt = (
+        select(CallRecord.queue_id, func.avg(CallRecord.satisfaction).label("score"))
+        .where(
+            CallRecord.tenant_id == tenant_id,
+            CallRecord.queue_id.is_not(None),
+            CallRecord.satisfaction.is_not(None),
+            CallRecord.arrived_at >= span.start,
+            CallRecord.arrived_at < span.end,
+        )
+        .group_by(CallRecord.queue_id)
+    )
+    return {r.queue_id: float(r.score) for r in (await session.execute(stmt)).all()}
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 ON_CALL_STATES = ("talking", "on_hold", "consulting", "conference")
@@ -381,14 +373,15 @@ async def agent_calls(session: AsyncSession, tenant_id: str, span: Period) -> Re
         handled, talk, wrapup = int(r.handled or 0), float(r.talk or 0.0), float(r.wrapup or 0.0)
         if not handled and not talk:
             continue
+        part = kpis.CallTotals(handled=handled, talk=talk, wrapup=wrapup)
         rows.append(
             {
                 "agent": names.get(r.agent, r.agent),
                 "agent_id": r.agent,
                 "handled": handled,
                 "talk_seconds": round(talk, 1),
-                "att": round(talk / handled, 1) if handled else None,
-                "aht": round((talk + wrapup) / handled, 1) if handled else None,
+                "att": _rounded(kpis.att(part), 1),
+                "aht": _rounded(kpis.aht(part), 1),
             }
         )
     rows.sort(key=lambda row: (-row["handled"], row["agent"]))
