@@ -34,10 +34,8 @@ from helpline.domain.workorders.order import (
     Role,
     WorkOrder,
     WorkOrderState,
-    needs_leader,
-    route_for,
-    submit_and_route,
 )
+from helpline.domain.workorders.routing import needs_leader, route_for, submit_and_route
 
 AGENT = Actor("a1", Role.AGENT)
 REASONS = CodeTree(

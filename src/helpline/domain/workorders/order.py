@@ -1,7 +1,9 @@
-"""Work orders (工单): the order, its flow, routing, duplicates and the timeline.
+"""Work orders (工单): the order, its flow, duplicates and the timeline.
 
 The flow is one table (``TRANSITIONS`` in :mod:`helpline.domain.workorders.flow`): which action is
-allowed in which state and where it leads; ``ROLES`` says which roles may take it. Every
+allowed in which state and where it leads; ``ROLES`` says which roles may take it, and
+:mod:`helpline.domain.workorders.guard` checks both before any change. Who gets a submitted
+order next is in :mod:`helpline.domain.workorders.routing`. Every
 successful change appends exactly one :class:`TimelineEntry` and returns one typed event;
 anything refused raises before a single attribute changes (:class:`InvalidTransition` for
 the flow, :class:`Forbidden` for the actor, :class:`Invalid` for content), so a refused
@@ -17,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 from helpline.domain.events import Event
-from helpline.domain.floor.duty import DutyRoster
 from helpline.domain.people.phone import normalize_phone
 from helpline.domain.workorders import events as ev
 from helpline.domain.workorders.content import (
@@ -34,9 +35,7 @@ from helpline.domain.workorders.content import (
 )
 from helpline.domain.workorders.flow import (
     ACTIONS,
-    ANY_AGENT,
     BAD_RATING_MAX,
-    COORDINATORS,
     HOLDING,
     OPEN_STATES,
     ROLES,
@@ -54,6 +53,7 @@ from helpline.domain.workorders.flow import (
     WorkOrderState,
     jsonable,
 )
+from helpline.domain.workorders.guard import GuardedOrder
 
 __all__ = [
     "ACTIONS",
@@ -75,9 +75,6 @@ __all__ = [
     "WorkOrderRecord",
     "WorkOrderState",
     "merge_duplicate",
-    "needs_leader",
-    "route_for",
-    "submit_and_route",
 ]
 
 
@@ -88,7 +85,7 @@ def _text(value: str, name: str) -> str:
     return text
 
 
-class WorkOrder(WorkOrderRecord):
+class WorkOrder(GuardedOrder):
     """One work order. Construct with :meth:`open`; change only through the methods below,
     each of which checks role, state and responsibility before it touches anything."""
 
@@ -152,113 +149,6 @@ class WorkOrder(WorkOrderRecord):
         self.first_owner_id = actor.id
         self._record("claim", actor, now, self.state)
         return ev.WorkOrderClaimed(**self._base(now, actor), first_owner_id=actor.id)
-
-    # ---- checks and recording -----------------------------------------------------------
-
-    def _check_actor(self, action: str, actor: Actor) -> None:
-        if actor.role not in ROLES[action]:
-            raise Forbidden(
-                "role_not_allowed",
-                f"a {actor.role.value} may not {action} a work order",
-                action=action,
-                role=actor.role.value,
-            )
-
-    def _check_responsible(self, action: str, actor: Actor) -> None:
-        if actor.role in COORDINATORS or (actor.role is Role.AGENT and action in ANY_AGENT):
-            return
-        if self.is_assignee(actor) or (actor.role is Role.AGENT and actor.id == self.first_owner_id):
-            return
-        raise Forbidden(
-            "not_responsible",
-            f"{actor.id} is neither the owner nor the assignee of this order",
-            action=action,
-            order_id=self.id,
-        )
-
-    def is_assignee(self, actor: Actor) -> bool:
-        a = self.assignee
-        if a is None:
-            return False
-        return a.id == (actor.id if a.kind is AssigneeKind.USER else actor.unit_id)
-
-    def _target(self, action: str, actor: Actor) -> WorkOrderState:
-        self._check_actor(action, actor)
-        target = TRANSITIONS[action].get(self.state)
-        if target is None:
-            raise InvalidTransition(
-                "invalid_workorder_transition",
-                f"cannot {action} an order that is {self.state.value}",
-                order_id=self.id,
-                state=self.state.value,
-                action=action,
-            )
-        self._check_responsible(action, actor)
-        return target
-
-    def check(self, action: str, actor: Actor) -> None:
-        """Raise what ``action`` by ``actor`` would raise for role, state or responsibility,
-        changing nothing (the UI asks it to enable buttons; routing asks before submitting)."""
-        if action in TRANSITIONS:
-            self._target(action, actor)
-        else:
-            self._allow(action, actor)
-
-    def _allow(self, action: str, actor: Actor) -> None:
-        self._check_actor(action, actor)
-        if self.state not in ACTIONS[action]:
-            raise InvalidTransition(
-                "invalid_workorder_transition",
-                f"cannot {action} an order that is {self.state.value}",
-                order_id=self.id,
-                state=self.state.value,
-                action=action,
-            )
-        self._check_responsible(action, actor)
-
-    def _record(
-        self,
-        action: str,
-        actor: Actor,
-        now: float,
-        old: WorkOrderState,
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.timeline.append(
-            TimelineEntry(
-                len(self.timeline) + 1,
-                now,
-                action,
-                actor.id,
-                actor.role.value,
-                old.value,
-                self.state.value,
-                dict(detail or {}),
-            )
-        )
-        self.updated_at = now
-
-    def _base(self, now: float, actor: Actor) -> dict[str, Any]:
-        return {
-            "tenant_id": self.tenant_id,
-            "at": now,
-            "order_id": self.id,
-            "number": self.number,
-            "by": actor.id,
-        }
-
-    def _move(
-        self,
-        action: str,
-        actor: Actor,
-        now: float,
-        target: WorkOrderState,
-        detail: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        old = self.state
-        self.state = target
-        self._record(action, actor, now, old, detail)
-        return {**self._base(now, actor), "old_state": old.value, "new_state": target.value}
 
     # ---- content -------------------------------------------------------------------------
 
@@ -519,55 +409,3 @@ class WorkOrder(WorkOrderRecord):
 def merge_duplicate(duplicate: WorkOrder, into: WorkOrder, actor: Actor, now: float) -> list[Event]:
     """Merge ``duplicate`` into ``into`` (see :meth:`WorkOrder.merge_into`)."""
     return duplicate.merge_into(into, actor, now)
-
-
-# ---- who gets the order next --------------------------------------------------------------------
-
-
-def needs_leader(order: WorkOrder) -> bool:
-    """Complaint, help and urgent orders go to the shift leader (NORMS §4.6-4.7)."""
-    return order.category in SERIOUS or order.urgent
-
-
-def route_for(
-    order: WorkOrder, roster: DutyRoster, now: float, unit_heads: Mapping[str, str]
-) -> Assignee | None:
-    """Where a submitted order goes: the leader on duty for complaint/help/urgent orders;
-    with nobody on duty, the head of the responsible unit (承办单位负责人). None: the order
-    stays with its first-contact owner. Raises :class:`Invalid` when nobody can take it."""
-    if not needs_leader(order):
-        return None
-    leader = roster.on_duty(now)
-    if leader is not None:
-        return Assignee.user(leader)
-    head = unit_heads.get(order.unit_id) if order.unit_id else None
-    if head:
-        return Assignee.user(head)
-    raise Invalid(
-        "no_route",
-        "no shift leader on duty and no responsible unit head; set the 承办单位",
-        fields=["unit_id"],
-    )
-
-
-def submit_and_route(
-    order: WorkOrder,
-    actor: Actor,
-    now: float,
-    rules: ContentRules,
-    roster: DutyRoster,
-    unit_heads: Mapping[str, str],
-) -> list[Event]:
-    """Submit, then hand complaint/help/urgent orders on at once (urgent: 急件 goes to the
-    leader immediately). The route is worked out before anything changes, so a refusal
-    leaves the draft untouched."""
-    order.check("submit", actor)
-    problems = content_problems(order.values, rules)
-    if problems:
-        raise refuse(problems)
-    to = route_for(order, roster, now, unit_heads)
-    out: list[Event] = [order.submit(actor, now, rules)]
-    if to is not None:
-        note = "auto: urgent" if order.urgent else "auto: complaint/help"
-        out.append(order.assign(SYSTEM_ACTOR, now, to, note=note))
-    return out
