@@ -23,10 +23,9 @@ from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 from helpline.domain.events import Event
 from helpline.domain.people.phone import normalize_phone
 from helpline.domain.workorders import events as ev
+from helpline.domain.workorders.classification import SERIOUS, Category
 from helpline.domain.workorders.content import (
-    SERIOUS,
     AnswerMode,
-    Category,
     ContentRules,
     Problem,
     coerce_changes,

@@ -9,12 +9,8 @@ from collections.abc import Mapping
 from helpline.domain.errors import Invalid
 from helpline.domain.events import Event
 from helpline.domain.floor.duty import DutyRoster
-from helpline.domain.workorders.content import (
-    SERIOUS,
-    ContentRules,
-    content_problems,
-    refuse,
-)
+from helpline.domain.workorders.classification import SERIOUS
+from helpline.domain.workorders.content import ContentRules, content_problems, refuse
 from helpline.domain.workorders.flow import (
     SYSTEM_ACTOR,
     Actor,
