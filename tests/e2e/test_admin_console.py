@@ -21,7 +21,7 @@ import pytest
 from helpline.adapters.tts import espeak_binary
 from helpline.app.ivr.flows import DEMO_FLOW
 from helpline.domain.calendar import CHINA_TZ
-from helpline.domain.ivr.flow import exits_of
+from helpline.domain.ivr.nodes import exits_of
 
 Api = Any  # the conftest's small httpx client, reached through the ``leader_api`` fixture
 
