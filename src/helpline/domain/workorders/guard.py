@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from helpline.domain.errors import Forbidden, InvalidTransition
+from helpline.domain.errors import Forbidden, Invalid, InvalidTransition
 from helpline.domain.workorders.flow import (
     ACTIONS,
     ANY_AGENT,
@@ -24,6 +24,14 @@ from helpline.domain.workorders.flow import (
     WorkOrderRecord,
     WorkOrderState,
 )
+
+
+def required_text(value: str, name: str) -> str:
+    """``value`` stripped; :class:`Invalid` when nothing is left (a comment, a reason, a reply)."""
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(f"{name}_required", f"{name} is required", fields=[name])
+    return text
 
 
 class GuardedOrder(WorkOrderRecord):

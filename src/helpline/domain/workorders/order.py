@@ -3,8 +3,9 @@
 The flow is one table (``TRANSITIONS`` in :mod:`helpline.domain.workorders.flow`): which action is
 allowed in which state and where it leads; ``ROLES`` says which roles may take it, and
 :mod:`helpline.domain.workorders.guard` checks both before any change. Who gets a submitted
-order next is in :mod:`helpline.domain.workorders.routing`. Every
-successful change appends exactly one :class:`TimelineEntry` and returns one typed event;
+order next is in :mod:`helpline.domain.workorders.routing`; content, comments and attachments
+change through :mod:`helpline.domain.workorders.order_content`. Every successful change
+appends exactly one :class:`TimelineEntry` and returns one typed event;
 anything refused raises before a single attribute changes (:class:`InvalidTransition` for
 the flow, :class:`Forbidden` for the actor, :class:`Invalid` for content), so a refused
 request leaves the order as it was.
@@ -16,7 +17,6 @@ must hold is in :mod:`helpline.domain.workorders.content`. Times are float epoch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from helpline.domain.errors import Invalid, InvalidTransition, NotFound
@@ -27,8 +27,6 @@ from helpline.domain.workorders.classification import SERIOUS, Category
 from helpline.domain.workorders.content import (
     AnswerMode,
     ContentRules,
-    Problem,
-    coerce_changes,
     content_problems,
     refuse,
 )
@@ -50,9 +48,9 @@ from helpline.domain.workorders.flow import (
     TimelineEntry,
     WorkOrderRecord,
     WorkOrderState,
-    jsonable,
 )
-from helpline.domain.workorders.guard import GuardedOrder
+from helpline.domain.workorders.guard import required_text
+from helpline.domain.workorders.order_content import OrderContent
 
 __all__ = [
     "ACTIONS",
@@ -77,14 +75,7 @@ __all__ = [
 ]
 
 
-def _text(value: str, name: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(f"{name}_required", f"{name} is required", fields=[name])
-    return text
-
-
-class WorkOrder(GuardedOrder):
+class WorkOrder(OrderContent):
     """One work order. Construct with :meth:`open`; change only through the methods below,
     each of which checks role, state and responsibility before it touches anything."""
 
@@ -148,97 +139,6 @@ class WorkOrder(GuardedOrder):
         self.first_owner_id = actor.id
         self._record("claim", actor, now, self.state)
         return ev.WorkOrderClaimed(**self._base(now, actor), first_owner_id=actor.id)
-
-    # ---- content -------------------------------------------------------------------------
-
-    def edit(
-        self, actor: Actor, now: float, changes: Mapping[str, Any], rules: ContentRules
-    ) -> ev.WorkOrderEdited | None:
-        """Change content fields; None when nothing actually changed (no timeline entry).
-
-        Malformed values are refused all at once. After submission an edit must also
-        leave the content complete: a submitted order never becomes invalid.
-        """
-        self._allow("edit", actor)
-        values, problems = coerce_changes(changes, rules)
-        if problems:
-            raise refuse(problems, "invalid_changes")
-        changed = {k: v for k, v in values.items() if self.values.get(k) != v}
-        if not changed:
-            return None
-        if self.state is not WorkOrderState.DRAFT:
-            problems = content_problems({**self.values, **changed}, rules)
-            if (
-                changed.get("category") is Category.INQUIRY
-                and self.assignee
-                and self.assignee.kind is AssigneeKind.UNIT
-            ):
-                problems.append(
-                    Problem(
-                        "category",
-                        "inquiry_not_transferable",
-                        "a unit holds this order; an inquiry stays with the center",
-                    )
-                )
-            if problems:
-                raise refuse(problems)
-        detail = {"changes": {k: [jsonable(self.values.get(k)), jsonable(v)] for k, v in changed.items()}}
-        self.values.update(changed)
-        self._record("edit", actor, now, self.state, detail)
-        return ev.WorkOrderEdited(
-            **self._base(now, actor), fields=tuple(sorted(changed)), state=self.state.value
-        )
-
-    def note_call_ended(self, now: float, actor: Actor = SYSTEM_ACTOR) -> ev.WorkOrderCallEnded:
-        """The call behind the order hung up; the 15-minute completion clock counts from here."""
-        self._allow("call_ended", actor)
-        if self.call_ended_at is not None:
-            raise InvalidTransition(
-                "call_already_ended", "the order's call has already ended", order_id=self.id
-            )
-        self.call_ended_at = now
-        self._record("call_ended", actor, now, self.state, {"call_id": self.call_id})
-        return ev.WorkOrderCallEnded(**self._base(now, actor), call_id=self.call_id)
-
-    def comment(self, actor: Actor, now: float, text: str) -> ev.WorkOrderCommented:
-        self._allow("comment", actor)
-        body = _text(text, "text")
-        note = Comment(len(self.comments) + 1, now, actor.id, body)
-        self.comments.append(note)
-        self._record("comment", actor, now, self.state, {"comment_id": note.id})
-        return ev.WorkOrderCommented(**self._base(now, actor), comment_id=note.id, text=body)
-
-    def attach(self, actor: Actor, now: float, attachment: Attachment) -> ev.WorkOrderAttachmentAdded:
-        self._allow("attach", actor)
-        if not attachment.id or not attachment.name.strip() or attachment.size < 0:
-            raise Invalid(
-                "invalid_attachment", "an attachment needs an id, a name and a size", fields=["attachment"]
-            )
-        if any(a.id == attachment.id for a in self.attachments):
-            raise InvalidTransition(
-                "duplicate_attachment", "this attachment is already on the order", attachment_id=attachment.id
-            )
-        self.attachments.append(attachment)
-        self._record(
-            "attach", actor, now, self.state, {"attachment_id": attachment.id, "name": attachment.name}
-        )
-        return ev.WorkOrderAttachmentAdded(
-            **self._base(now, actor), attachment_id=attachment.id, name=attachment.name, size=attachment.size
-        )
-
-    def supervise(self, actor: Actor, now: float, on: bool = True, note: str = "") -> ev.WorkOrderSupervised:
-        """督办: a leader flags (or unflags) the order for close follow-up."""
-        self._allow("supervise", actor)
-        if self.supervised is on:
-            raise InvalidTransition(
-                "supervision_unchanged",
-                "the order's supervision flag is already so",
-                order_id=self.id,
-                supervised=on,
-            )
-        self.supervised = on
-        self._record("supervise", actor, now, self.state, {"supervised": on, "note": note})
-        return ev.WorkOrderSupervised(**self._base(now, actor), supervised=on, note=note)
 
     # ---- the flow -------------------------------------------------------------------------
 
@@ -304,7 +204,7 @@ class WorkOrder(GuardedOrder):
     def return_order(self, actor: Actor, now: float, reason: str) -> ev.WorkOrderReturned:
         """退单: the assignee sends the order back, with a reason, for reassignment."""
         target = self._target("return", actor)
-        why = _text(reason, "reason")
+        why = required_text(reason, "reason")
         assert self.assignee is not None
         previous, self.assignee = self.assignee, None
         self.return_count += 1
@@ -320,7 +220,7 @@ class WorkOrder(GuardedOrder):
         """答复/反馈: the answer or result, with its cause, so solved cases can feed the
         knowledge base (NORMS §4.11). For an inquiry answered by callback this records it."""
         target = self._target("reply", actor)
-        answer = _text(text, "text")
+        answer = required_text(text, "text")
         self.reply_text, self.cause = answer, cause.strip()
         base = self._move("reply", actor, now, target, {"text": answer, "cause": self.cause})
         a = self.assignee
@@ -367,7 +267,7 @@ class WorkOrder(GuardedOrder):
                 order_id=self.id,
                 score=self.satisfaction,
             )
-        why = _text(reason, "reason")
+        why = required_text(reason, "reason")
         score, self.satisfaction, self.assignee = self.satisfaction, None, None
         self.reopen_count += 1
         base = self._move("reopen", actor, now, target, {"reason": why, "score": score})
