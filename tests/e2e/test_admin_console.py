@@ -15,15 +15,15 @@ import wave
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from helpline.adapters.tts import espeak_binary
 from helpline.app.ivr.flows import DEMO_FLOW
-from helpline.app.people.security import ROLES
 from helpline.domain.acd.queue import ExitAction, Strategy
-from helpline.domain.ivr.flow import exits_of
+from helpline.domain.calendar import CHINA_TZ
+from helpline.domain.ivr.nodes import exits_of
+from helpline.domain.people.accounts import ROLES
 
 Api = Any  # the conftest's small httpx client, reached through the ``leader_api`` fixture
 
@@ -605,7 +605,7 @@ def test_an_admin_creates_a_department_with_a_head_handlers_and_a_deadline(
 
 
 def _center_now() -> datetime:
-    return datetime.now(ZoneInfo("Asia/Shanghai"))
+    return datetime.now(CHINA_TZ)
 
 
 def _night(moment: datetime) -> bool:

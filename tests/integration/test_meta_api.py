@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from helpline.app.people.security import ROLES
 from helpline.domain.acd.agent import AgentState, WorkMode
 from helpline.domain.acd.queue import AfterWrapUp, ExitAction, Strategy
-from helpline.domain.workorders.content import AnswerMode, Category, FieldType, Priority
+from helpline.domain.workorders.classification import Category
+from helpline.domain.workorders.content import AnswerMode, FieldType, Priority
 from helpline.domain.workorders.flow import Channel, WorkOrderState
 
 ENUMS: dict[str, type[Enum]] = {

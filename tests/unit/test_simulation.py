@@ -134,3 +134,18 @@ def test_cli_table_and_bad_input() -> None:
     bad = runner.invoke(_cli(), ["simulate", "--agents", "0"])
     assert bad.exit_code == 2
     assert "agents" in bad.output
+
+
+def test_a_run_without_calls_has_no_figures_and_the_table_shows_a_dash() -> None:
+    quiet = SimulationConfig(agents=2, calls_per_hour=0.001, hours=0.01, warmup_hours=0, seed=1)
+    result = simulate(quiet)
+    assert result["offered"] == 0
+    assert result["service_level"] is None and result["abandon_rate"] is None
+    assert result["asa_seconds"] is None and result["aht_seconds"] is None
+    assert result["occupancy"] == 0.0  # the agents were logged in, idle
+    table = CliRunner().invoke(
+        _cli(),
+        ["simulate", "--agents", "2", "--calls-per-hour", "0.001", "--hours", "0.01", "--warmup-hours", "0"],
+    )
+    assert table.exit_code == 0, table.output
+    assert "—" in table.output

@@ -114,7 +114,9 @@ def simulate(
 __all__ = ["HANDLE_DISTRIBUTIONS", "simulate"]
 
 
-def _figure(value: float | int, as_share: bool) -> str:
+def _figure(value: float | int | None, as_share: bool) -> str:
+    if value is None:
+        return "—"  # no call offered (or none answered): no figure (ADR 0007)
     if as_share:
         return f"{value:.1%}"
     return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"

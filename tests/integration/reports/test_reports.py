@@ -6,12 +6,12 @@ import io
 from datetime import datetime
 from typing import Any
 
-from acd_helpers import Floor
+from acd_helpers import Floor, eventually
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from wo_helpers import COMPLAINT, INQUIRY, Desk
 
-from helpline.app.reports.standard import LOCAL
+from helpline.domain.calendar import CHINA_TZ
 
 
 def test_orders_by_category_in_every_format(client: TestClient, make_user: Any) -> None:
@@ -96,10 +96,46 @@ def test_sla_compliance_counts_a_breached_completion_clock(client: TestClient, m
     desk.settle()
     desk.tick(desk.now() + 16 * 60)
     # the clock falls due 15 minutes on: after local midnight when the test runs just before it
-    due_day = datetime.fromtimestamp(desk.now() + 16 * 60, LOCAL).date().isoformat()
+    due_day = datetime.fromtimestamp(desk.now() + 16 * 60, CHINA_TZ).date().isoformat()
     rows = client.get(
         "/api/v1/reports/sla-compliance", params={"date_to": due_day}, headers=floor.leader
     ).json()["rows"]
     completion = next(r for r in rows if r["kind"] == "completion")
     assert (completion["clocks"], completion["breached"], completion["in_time"]) == (1, 1, 0)
     assert completion["compliance"] == 0.0
+
+
+def test_the_report_and_the_wallboard_share_one_definition_of_each_figure(
+    client: TestClient, make_user: Any
+) -> None:
+    """ADR 0007: the same totals, the same functions; a figure with no denominator is empty."""
+    floor = Floor(client, make_user)
+    floor.queue("general", name="general", sl_seconds=20)
+    floor.queue("lost", name="lost", sl_seconds=20)
+    _, agent = floor.agent({"general": 0})
+    answered = floor.call("general")
+    client.post(f"/api/v1/calls/{answered}/answer", headers=agent)
+    client.post(f"/api/v1/calls/{answered}/hangup", headers=agent)
+    for _ in range(2):
+        client.post(f"/api/v1/sim/calls/{floor.call('lost')}/hangup", headers=floor.leader)
+    eventually(lambda: len(client.get("/api/v1/reports/call-kpis", headers=floor.leader).json()["rows"]) == 2)
+    rows = {
+        r["queue"]: r for r in client.get("/api/v1/reports/call-kpis", headers=floor.leader).json()["rows"]
+    }
+    lost = rows["lost"]
+    assert (lost["offered"], lost["answered"], lost["abandoned"]) == (2, 0, 2)
+    assert lost["service_level"] == 0.0 and lost["abandon_rate"] == 1.0
+    assert lost["asa"] is None and lost["aht"] is None and lost["acw"] is None  # nobody answered
+    general = rows["general"]
+    assert general["service_level"] == 1.0 and isinstance(general["asa"], float)
+    assert isinstance(general["aht"], float) and isinstance(general["acw"], float)
+    board = {
+        s["queue_id"]: s["today"]
+        for s in client.get("/api/v1/floor/queue-stats", headers=floor.leader).json()
+    }
+    for queue_id in ("general", "lost"):
+        figures = board[queue_id]
+        assert (figures["service_level"], figures["abandon_rate"]) == (
+            rows[queue_id]["service_level"],
+            rows[queue_id]["abandon_rate"],
+        )

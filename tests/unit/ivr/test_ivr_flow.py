@@ -10,7 +10,8 @@ import pytest
 
 from helpline.app.ivr.flows import DEMO_FLOW
 from helpline.domain.errors import Invalid
-from helpline.domain.ivr.flow import calendar_of, check, validate
+from helpline.domain.ivr.flow import check, validate
+from helpline.domain.ivr.nodes import calendar_of
 
 
 def flow(**nodes: dict[str, Any]) -> dict[str, Any]:

@@ -24,9 +24,8 @@ from helpline.domain.workorders.sla import (
     SlaKind,
     SlaPolicy,
     WarnRule,
-    clock_id,
-    on_workorder_event,
 )
+from helpline.domain.workorders.sla_triggers import clock_id, on_workorder_event
 
 MIN, HOUR = 60.0, 3600.0
 OFFICE = BusinessCalendar.workweek("09:00-17:00", name="water-co office")

@@ -13,20 +13,17 @@ import pytest
 from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import Invalid, InvalidTransition
 from helpline.domain.floor.duty import DutyRoster, DutyShift
+from helpline.domain.workorders.classification import Category, CodeNode, CodeTree, resolve_category
 from helpline.domain.workorders.content import (
     DEFAULT_REQUIRED,
     AnswerMode,
     Basis,
     BasisKind,
-    Category,
-    CodeNode,
-    CodeTree,
     ContentRules,
     FieldDef,
     FieldType,
     Priority,
     compose_title,
-    resolve_category,
 )
 from helpline.domain.workorders.order import (
     Actor,
@@ -34,10 +31,8 @@ from helpline.domain.workorders.order import (
     Role,
     WorkOrder,
     WorkOrderState,
-    needs_leader,
-    route_for,
-    submit_and_route,
 )
+from helpline.domain.workorders.routing import needs_leader, route_for, submit_and_route
 
 AGENT = Actor("a1", Role.AGENT)
 REASONS = CodeTree(

@@ -1,59 +1,45 @@
 """The wallboard's per-queue figures that the live core does not hold: service level today and
-in the last 30 minutes, and abandonment today, from the call records (the same definitions
-as the call-KPI report: SL = answered within the queue's threshold / calls offered)."""
+in the last 30 minutes, and abandonment today, from the call records.
+
+They are the call-KPI report's totals and definitions (:mod:`helpline.domain.acd.kpis`), over
+a shorter window: the wallboard and the report cannot disagree about what a figure means.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.adapters.db.tables.acd import CallRecord, QueueRow
+from helpline.adapters.db.tables.acd import QueueRow
 from helpline.app.floor.views import today_start
+from helpline.app.reports.call_totals import call_totals
 from helpline.app.timefmt import as_datetime
+from helpline.domain.acd import kpis
+from helpline.domain.acd.kpis import CallTotals
 
 RECENT = timedelta(minutes=30)
+
+
+def _figures(totals: CallTotals) -> dict[str, Any]:
+    sl, abandon = kpis.service_level(totals), kpis.abandon_rate(totals)
+    return {
+        "offered": totals.offered,
+        "answered": totals.answered,
+        "within": totals.answered_within_sl,
+        "abandoned": totals.abandoned,
+        "service_level": None if sl is None else round(sl, 4),
+        "abandon_rate": None if abandon is None else round(abandon, 4),
+    }
 
 
 async def _window(
     session: AsyncSession, tenant_id: str, since: datetime, thresholds: dict[str, float]
 ) -> dict[str, dict[str, Any]]:
-    answered = CallRecord.answered_at.is_not(None)
-    threshold = (
-        case(*((CallRecord.queue_id == q, s) for q, s in thresholds.items()), else_=20.0)
-        if thresholds
-        else 20.0
-    )
-    rows = await session.execute(
-        select(
-            CallRecord.queue_id,
-            func.count().label("offered"),
-            func.sum(case((answered, 1), else_=0)).label("answered"),
-            func.sum(case((answered & (CallRecord.wait_seconds <= threshold), 1), else_=0)).label("within"),
-            func.sum(case((CallRecord.outcome == "abandoned", 1), else_=0)).label("abandoned"),
-        )
-        .where(
-            CallRecord.tenant_id == tenant_id,
-            CallRecord.queue_id.is_not(None),
-            CallRecord.arrived_at >= since,
-        )
-        .group_by(CallRecord.queue_id)
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for r in rows.all():
-        offered = int(r.offered)
-        within, abandoned = int(r.within or 0), int(r.abandoned or 0)
-        out[r.queue_id] = {
-            "offered": offered,
-            "answered": int(r.answered or 0),
-            "within": within,
-            "abandoned": abandoned,
-            "service_level": round(within / offered, 4) if offered else None,
-            "abandon_rate": round(abandoned / offered, 4) if offered else None,
-        }
-    return out
+    totals = await call_totals(session, tenant_id, thresholds, since)
+    return {queue_id: _figures(sums) for queue_id, sums in totals.items()}
 
 
 async def queue_stats(session: AsyncSession, tenant_id: str, now: float) -> list[dict[str, Any]]:
@@ -63,14 +49,7 @@ async def queue_stats(session: AsyncSession, tenant_id: str, now: float) -> list
     thresholds = {q.id: q.sl_seconds for q in queues}
     today = await _window(session, tenant_id, today_start(now), thresholds)
     recent = await _window(session, tenant_id, as_datetime(now) - RECENT, thresholds)
-    empty = {
-        "offered": 0,
-        "answered": 0,
-        "within": 0,
-        "abandoned": 0,
-        "service_level": None,
-        "abandon_rate": None,
-    }
+    empty = _figures(CallTotals())
     return [
         {
             "queue_id": q.id,

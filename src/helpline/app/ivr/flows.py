@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.adapters.db.tables.acd import QueueRow
 from helpline.adapters.db.tables.telephony import IvrFlowRow
 from helpline.domain.errors import Invalid, InvalidTransition, NotFound
-from helpline.domain.ivr.flow import Flow, Problem, check, validate
+from helpline.domain.ivr.flow import Flow, check, validate
+from helpline.domain.ivr.nodes import Problem
 
 NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
 

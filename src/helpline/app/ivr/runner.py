@@ -33,7 +33,8 @@ from helpline.app.people.customers import find_by_phone
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.errors import DomainError
 from helpline.domain.events import Event
-from helpline.domain.ivr.flow import MAX_STEPS, Flow, calendar_of
+from helpline.domain.ivr.flow import MAX_STEPS, Flow
+from helpline.domain.ivr.nodes import calendar_of
 
 log = structlog.get_logger("helpline.ivr")
 SaveRecording = Callable[[str, str, str, Sequence[tuple[str, float]]], Awaitable[None]]

@@ -41,7 +41,8 @@ from helpline.adapters.db.tables.workorders import (
 from helpline.domain.calendar import ALWAYS, BusinessCalendar
 from helpline.domain.errors import Invalid, NotFound
 from helpline.domain.floor.duty import DutyRoster, DutyShift
-from helpline.domain.workorders.content import Category, CodeNode, CodeTree, ContentRules, FieldDef, FieldType
+from helpline.domain.workorders.classification import Category, CodeNode, CodeTree
+from helpline.domain.workorders.content import ContentRules, FieldDef, FieldType
 from helpline.domain.workorders.sla import SlaKind, SlaPolicy, WarnRule
 
 SETTINGS_KEY = "workorders"

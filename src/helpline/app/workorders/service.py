@@ -44,9 +44,9 @@ from helpline.domain.workorders.order import (
     Role,
     WorkOrder,
     merge_duplicate,
-    submit_and_route,
 )
-from helpline.domain.workorders.sla import clock_id
+from helpline.domain.workorders.routing import submit_and_route
+from helpline.domain.workorders.sla_triggers import clock_id
 
 ROLE_OF = {"agent": Role.AGENT, "leader": Role.LEADER, "supervisor": Role.SUPERVISOR, "admin": Role.ADMIN}
 log = structlog.get_logger("helpline.workorders")

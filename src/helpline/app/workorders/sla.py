@@ -35,9 +35,8 @@ from helpline.domain.workorders.sla import (
     SlaBoard,
     SlaKind,
     SlaPolicy,
-    clock_id,
-    on_workorder_event,
 )
+from helpline.domain.workorders.sla_triggers import clock_id, on_workorder_event
 
 log = structlog.get_logger("helpline.sla")
 _EVENT_COLUMNS = {"tenant_id", "at", "topic", "type", "clock_id", "kind", "order_id", "due"}

@@ -31,14 +31,8 @@ from helpline.adapters.db.tables.workorders import (
 from helpline.app.timefmt import as_datetime, epoch, maybe_datetime
 from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import NotFound
-from helpline.domain.workorders.content import (
-    STANDARD_FIELDS,
-    TEXT_FIELDS,
-    AnswerMode,
-    Basis,
-    Category,
-    Priority,
-)
+from helpline.domain.workorders.classification import Category
+from helpline.domain.workorders.content import STANDARD_FIELDS, TEXT_FIELDS, AnswerMode, Basis, Priority
 from helpline.domain.workorders.numbering import day_key, format_order_number, is_order_number
 from helpline.domain.workorders.order import (
     Assignee,

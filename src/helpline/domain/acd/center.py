@@ -3,8 +3,11 @@
 Every public method takes ``now`` and returns the events it caused, in order. It does no
 I/O and reads no clock, so the same object runs in the server (asyncio clock) and in the
 simulator (virtual clock): the driver calls :meth:`advance` when :meth:`next_deadline`
-comes due. Layers: :mod:`acd` (queueing and offers), :mod:`call_control` (hold, transfer,
-consult, conference, dial-out, supervisors), :mod:`internal_calls` (内呼) and the read side here.
+comes due. Layers, each a module that builds on the one before: :mod:`core` (state, timers,
+offering), :mod:`queueing`, :mod:`offers`, :mod:`endings`, :mod:`agent_commands`,
+:mod:`call_control` (hold, blind transfer), :mod:`consults` (consult, attended transfer,
+conference), :mod:`dial_out`, :mod:`supervision`, :mod:`internal_calls` (内呼) and the read
+side here.
 """
 
 from __future__ import annotations

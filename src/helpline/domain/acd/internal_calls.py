@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from helpline.domain.acd.agent import Agent
 from helpline.domain.acd.call import Call, Direction
-from helpline.domain.acd.call_control import CallControl, Events
+from helpline.domain.acd.core import Events
+from helpline.domain.acd.supervision import Supervision
 from helpline.domain.errors import InvalidTransition
 
 INTERNAL_FROM = "internal_from"
 
 
-class InternalCalls(CallControl):
+class InternalCalls(Supervision):
     def call_colleague(self, agent_id: str, to_agent_id: str, call_id: str, now: float) -> Events:
         """Ring colleague ``to_agent_id`` for ``agent_id``; the colleague must be ready."""
         agent, target = self.agent(agent_id), self.agent(to_agent_id)

@@ -1,19 +1,14 @@
-"""Call-center KPIs folded from events (NORMS §6).
+"""The call KPIs folded from events (NORMS §6): the totals they are made of, added up live.
 
-Definitions, as the field uses them:
-
-* offered: calls that entered a queue (counted once per call, whatever transfers follow);
-* service level: calls answered within T seconds of queueing / calls offered;
-* ASA: mean queue wait of answered calls; abandonment: abandoned / offered;
-* AHT: talk (including hold) plus after-call work, per handled call;
-* occupancy: time busy with calls (ringing, talking, holding, wrap-up) / time logged in.
+The figures themselves are defined once, in :mod:`helpline.domain.acd.kpis`; this fold only
+counts and sums, as the reports' SQL does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from helpline.domain.acd.kpis import CallTotals, Kpis, kpis_of
 from helpline.domain.events import (
     AgentStateChanged,
     CallAbandoned,
@@ -26,26 +21,6 @@ from helpline.domain.events import (
 )
 
 BUSY_STATES = frozenset({"reserved", "talking", "on_hold", "consulting", "conference", "wrap_up"})
-
-
-@dataclass(slots=True)
-class Kpis:
-    offered: int
-    answered: int
-    abandoned: int
-    exited: int
-    answered_within_sl: int
-    service_level: float
-    asa_seconds: float
-    abandon_rate: float
-    att_seconds: float  # average talk time
-    acw_seconds: float  # average after-call work
-    aht_seconds: float
-    occupancy: float
-    satisfaction: float | None  # share of ratings 4 or 5, None when nobody rated
-
-    def as_dict(self) -> dict[str, float | int | None]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 class MetricsFold:
@@ -121,23 +96,20 @@ class MetricsFold:
                 if state in BUSY_STATES:
                     self.busy_time += duration
 
-    def kpis(self) -> Kpis:
-        offered = self.offered
-        handled = self.handled
-        att = self.talk_total / handled if handled else 0.0
-        acw = self.wrapup_total / handled if handled else 0.0
-        return Kpis(
-            offered=offered,
+    def totals(self) -> CallTotals:
+        return CallTotals(
+            offered=self.offered,
             answered=self.answered,
+            answered_within_sl=self.within_sl,
             abandoned=self.abandoned,
             exited=self.exited,
-            answered_within_sl=self.within_sl,
-            service_level=self.within_sl / offered if offered else 1.0,
-            asa_seconds=self.wait_total / self.answered if self.answered else 0.0,
-            abandon_rate=self.abandoned / offered if offered else 0.0,
-            att_seconds=att,
-            acw_seconds=acw,
-            aht_seconds=att + acw,
-            occupancy=self.busy_time / self.logged_in_time if self.logged_in_time else 0.0,
-            satisfaction=self.good_ratings / self.ratings if self.ratings else None,
+            wait_answered=self.wait_total,
+            handled=self.handled,
+            talk=self.talk_total,
+            wrapup=self.wrapup_total,
+            busy=self.busy_time,
+            logged_in=self.logged_in_time,
         )
+
+    def kpis(self) -> Kpis:
+        return kpis_of(self.totals(), ratings=self.ratings, good_ratings=self.good_ratings)

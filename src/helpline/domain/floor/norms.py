@@ -14,7 +14,7 @@ alerts of kind ``order_not_completed`` and ``callback_due``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -254,9 +254,3 @@ class NormWatch:
         """When :meth:`check` next has something to raise, if nothing changes before."""
         dues = [o.due for o in occurrences(snapshot, self.policy) if o.key not in self.raised]
         return min(dues) if dues else None
-
-
-def snapshot_of(
-    agents: Iterable[AgentView], calls: Iterable[CallView], breaks: Iterable[BreakView] = ()
-) -> FloorSnapshot:
-    return FloorSnapshot(tuple(agents), tuple(calls), tuple(breaks))

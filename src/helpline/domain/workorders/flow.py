@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
-from helpline.domain.workorders.content import AnswerMode, Basis, Category, Priority, compose_title
+from helpline.domain.workorders.classification import Category
+from helpline.domain.workorders.content import AnswerMode, Basis, Priority, compose_title
 
 
 class WorkOrderState(StrEnum):

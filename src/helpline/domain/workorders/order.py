@@ -1,8 +1,11 @@
-"""Work orders (工单): the order, its flow, routing, duplicates and the timeline.
+"""Work orders (工单): the order, its flow, duplicates and the timeline.
 
 The flow is one table (``TRANSITIONS`` in :mod:`helpline.domain.workorders.flow`): which action is
-allowed in which state and where it leads; ``ROLES`` says which roles may take it. Every
-successful change appends exactly one :class:`TimelineEntry` and returns one typed event;
+allowed in which state and where it leads; ``ROLES`` says which roles may take it, and
+:mod:`helpline.domain.workorders.guard` checks both before any change. Who gets a submitted
+order next is in :mod:`helpline.domain.workorders.routing`; content, comments and attachments
+change through :mod:`helpline.domain.workorders.order_content`. Every successful change
+appends exactly one :class:`TimelineEntry` and returns one typed event;
 anything refused raises before a single attribute changes (:class:`InvalidTransition` for
 the flow, :class:`Forbidden` for the actor, :class:`Invalid` for content), so a refused
 request leaves the order as it was.
@@ -14,29 +17,22 @@ must hold is in :mod:`helpline.domain.workorders.content`. Times are float epoch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 from helpline.domain.events import Event
-from helpline.domain.floor.duty import DutyRoster
 from helpline.domain.people.phone import normalize_phone
 from helpline.domain.workorders import events as ev
+from helpline.domain.workorders.classification import SERIOUS, Category
 from helpline.domain.workorders.content import (
-    SERIOUS,
     AnswerMode,
-    Category,
     ContentRules,
-    Problem,
-    coerce_changes,
     content_problems,
     refuse,
 )
 from helpline.domain.workorders.flow import (
     ACTIONS,
-    ANY_AGENT,
     BAD_RATING_MAX,
-    COORDINATORS,
     HOLDING,
     OPEN_STATES,
     ROLES,
@@ -52,8 +48,9 @@ from helpline.domain.workorders.flow import (
     TimelineEntry,
     WorkOrderRecord,
     WorkOrderState,
-    jsonable,
 )
+from helpline.domain.workorders.guard import required_text
+from helpline.domain.workorders.order_content import OrderContent
 
 __all__ = [
     "ACTIONS",
@@ -75,20 +72,10 @@ __all__ = [
     "WorkOrderRecord",
     "WorkOrderState",
     "merge_duplicate",
-    "needs_leader",
-    "route_for",
-    "submit_and_route",
 ]
 
 
-def _text(value: str, name: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(f"{name}_required", f"{name} is required", fields=[name])
-    return text
-
-
-class WorkOrder(WorkOrderRecord):
+class WorkOrder(OrderContent):
     """One work order. Construct with :meth:`open`; change only through the methods below,
     each of which checks role, state and responsibility before it touches anything."""
 
@@ -152,204 +139,6 @@ class WorkOrder(WorkOrderRecord):
         self.first_owner_id = actor.id
         self._record("claim", actor, now, self.state)
         return ev.WorkOrderClaimed(**self._base(now, actor), first_owner_id=actor.id)
-
-    # ---- checks and recording -----------------------------------------------------------
-
-    def _check_actor(self, action: str, actor: Actor) -> None:
-        if actor.role not in ROLES[action]:
-            raise Forbidden(
-                "role_not_allowed",
-                f"a {actor.role.value} may not {action} a work order",
-                action=action,
-                role=actor.role.value,
-            )
-
-    def _check_responsible(self, action: str, actor: Actor) -> None:
-        if actor.role in COORDINATORS or (actor.role is Role.AGENT and action in ANY_AGENT):
-            return
-        if self.is_assignee(actor) or (actor.role is Role.AGENT and actor.id == self.first_owner_id):
-            return
-        raise Forbidden(
-            "not_responsible",
-            f"{actor.id} is neither the owner nor the assignee of this order",
-            action=action,
-            order_id=self.id,
-        )
-
-    def is_assignee(self, actor: Actor) -> bool:
-        a = self.assignee
-        if a is None:
-            return False
-        return a.id == (actor.id if a.kind is AssigneeKind.USER else actor.unit_id)
-
-    def _target(self, action: str, actor: Actor) -> WorkOrderState:
-        self._check_actor(action, actor)
-        target = TRANSITIONS[action].get(self.state)
-        if target is None:
-            raise InvalidTransition(
-                "invalid_workorder_transition",
-                f"cannot {action} an order that is {self.state.value}",
-                order_id=self.id,
-                state=self.state.value,
-                action=action,
-            )
-        self._check_responsible(action, actor)
-        return target
-
-    def check(self, action: str, actor: Actor) -> None:
-        """Raise what ``action`` by ``actor`` would raise for role, state or responsibility,
-        changing nothing (the UI asks it to enable buttons; routing asks before submitting)."""
-        if action in TRANSITIONS:
-            self._target(action, actor)
-        else:
-            self._allow(action, actor)
-
-    def _allow(self, action: str, actor: Actor) -> None:
-        self._check_actor(action, actor)
-        if self.state not in ACTIONS[action]:
-            raise InvalidTransition(
-                "invalid_workorder_transition",
-                f"cannot {action} an order that is {self.state.value}",
-                order_id=self.id,
-                state=self.state.value,
-                action=action,
-            )
-        self._check_responsible(action, actor)
-
-    def _record(
-        self,
-        action: str,
-        actor: Actor,
-        now: float,
-        old: WorkOrderState,
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.timeline.append(
-            TimelineEntry(
-                len(self.timeline) + 1,
-                now,
-                action,
-                actor.id,
-                actor.role.value,
-                old.value,
-                self.state.value,
-                dict(detail or {}),
-            )
-        )
-        self.updated_at = now
-
-    def _base(self, now: float, actor: Actor) -> dict[str, Any]:
-        return {
-            "tenant_id": self.tenant_id,
-            "at": now,
-            "order_id": self.id,
-            "number": self.number,
-            "by": actor.id,
-        }
-
-    def _move(
-        self,
-        action: str,
-        actor: Actor,
-        now: float,
-        target: WorkOrderState,
-        detail: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        old = self.state
-        self.state = target
-        self._record(action, actor, now, old, detail)
-        return {**self._base(now, actor), "old_state": old.value, "new_state": target.value}
-
-    # ---- content -------------------------------------------------------------------------
-
-    def edit(
-        self, actor: Actor, now: float, changes: Mapping[str, Any], rules: ContentRules
-    ) -> ev.WorkOrderEdited | None:
-        """Change content fields; None when nothing actually changed (no timeline entry).
-
-        Malformed values are refused all at once. After submission an edit must also
-        leave the content complete: a submitted order never becomes invalid.
-        """
-        self._allow("edit", actor)
-        values, problems = coerce_changes(changes, rules)
-        if problems:
-            raise refuse(problems, "invalid_changes")
-        changed = {k: v for k, v in values.items() if self.values.get(k) != v}
-        if not changed:
-            return None
-        if self.state is not WorkOrderState.DRAFT:
-            problems = content_problems({**self.values, **changed}, rules)
-            if (
-                changed.get("category") is Category.INQUIRY
-                and self.assignee
-                and self.assignee.kind is AssigneeKind.UNIT
-            ):
-                problems.append(
-                    Problem(
-                        "category",
-                        "inquiry_not_transferable",
-                        "a unit holds this order; an inquiry stays with the center",
-                    )
-                )
-            if problems:
-                raise refuse(problems)
-        detail = {"changes": {k: [jsonable(self.values.get(k)), jsonable(v)] for k, v in changed.items()}}
-        self.values.update(changed)
-        self._record("edit", actor, now, self.state, detail)
-        return ev.WorkOrderEdited(
-            **self._base(now, actor), fields=tuple(sorted(changed)), state=self.state.value
-        )
-
-    def note_call_ended(self, now: float, actor: Actor = SYSTEM_ACTOR) -> ev.WorkOrderCallEnded:
-        """The call behind the order hung up; the 15-minute completion clock counts from here."""
-        self._allow("call_ended", actor)
-        if self.call_ended_at is not None:
-            raise InvalidTransition(
-                "call_already_ended", "the order's call has already ended", order_id=self.id
-            )
-        self.call_ended_at = now
-        self._record("call_ended", actor, now, self.state, {"call_id": self.call_id})
-        return ev.WorkOrderCallEnded(**self._base(now, actor), call_id=self.call_id)
-
-    def comment(self, actor: Actor, now: float, text: str) -> ev.WorkOrderCommented:
-        self._allow("comment", actor)
-        body = _text(text, "text")
-        note = Comment(len(self.comments) + 1, now, actor.id, body)
-        self.comments.append(note)
-        self._record("comment", actor, now, self.state, {"comment_id": note.id})
-        return ev.WorkOrderCommented(**self._base(now, actor), comment_id=note.id, text=body)
-
-    def attach(self, actor: Actor, now: float, attachment: Attachment) -> ev.WorkOrderAttachmentAdded:
-        self._allow("attach", actor)
-        if not attachment.id or not attachment.name.strip() or attachment.size < 0:
-            raise Invalid(
-                "invalid_attachment", "an attachment needs an id, a name and a size", fields=["attachment"]
-            )
-        if any(a.id == attachment.id for a in self.attachments):
-            raise InvalidTransition(
-                "duplicate_attachment", "this attachment is already on the order", attachment_id=attachment.id
-            )
-        self.attachments.append(attachment)
-        self._record(
-            "attach", actor, now, self.state, {"attachment_id": attachment.id, "name": attachment.name}
-        )
-        return ev.WorkOrderAttachmentAdded(
-            **self._base(now, actor), attachment_id=attachment.id, name=attachment.name, size=attachment.size
-        )
-
-    def supervise(self, actor: Actor, now: float, on: bool = True, note: str = "") -> ev.WorkOrderSupervised:
-        """督办: a leader flags (or unflags) the order for close follow-up."""
-        self._allow("supervise", actor)
-        if self.supervised is on:
-            raise InvalidTransition(
-                "supervision_unchanged",
-                "the order's supervision flag is already so",
-                order_id=self.id,
-                supervised=on,
-            )
-        self.supervised = on
-        self._record("supervise", actor, now, self.state, {"supervised": on, "note": note})
-        return ev.WorkOrderSupervised(**self._base(now, actor), supervised=on, note=note)
 
     # ---- the flow -------------------------------------------------------------------------
 
@@ -415,7 +204,7 @@ class WorkOrder(WorkOrderRecord):
     def return_order(self, actor: Actor, now: float, reason: str) -> ev.WorkOrderReturned:
         """退单: the assignee sends the order back, with a reason, for reassignment."""
         target = self._target("return", actor)
-        why = _text(reason, "reason")
+        why = required_text(reason, "reason")
         assert self.assignee is not None
         previous, self.assignee = self.assignee, None
         self.return_count += 1
@@ -431,7 +220,7 @@ class WorkOrder(WorkOrderRecord):
         """答复/反馈: the answer or result, with its cause, so solved cases can feed the
         knowledge base (NORMS §4.11). For an inquiry answered by callback this records it."""
         target = self._target("reply", actor)
-        answer = _text(text, "text")
+        answer = required_text(text, "text")
         self.reply_text, self.cause = answer, cause.strip()
         base = self._move("reply", actor, now, target, {"text": answer, "cause": self.cause})
         a = self.assignee
@@ -478,7 +267,7 @@ class WorkOrder(WorkOrderRecord):
                 order_id=self.id,
                 score=self.satisfaction,
             )
-        why = _text(reason, "reason")
+        why = required_text(reason, "reason")
         score, self.satisfaction, self.assignee = self.satisfaction, None, None
         self.reopen_count += 1
         base = self._move("reopen", actor, now, target, {"reason": why, "score": score})
@@ -519,55 +308,3 @@ class WorkOrder(WorkOrderRecord):
 def merge_duplicate(duplicate: WorkOrder, into: WorkOrder, actor: Actor, now: float) -> list[Event]:
     """Merge ``duplicate`` into ``into`` (see :meth:`WorkOrder.merge_into`)."""
     return duplicate.merge_into(into, actor, now)
-
-
-# ---- who gets the order next --------------------------------------------------------------------
-
-
-def needs_leader(order: WorkOrder) -> bool:
-    """Complaint, help and urgent orders go to the shift leader (NORMS §4.6-4.7)."""
-    return order.category in SERIOUS or order.urgent
-
-
-def route_for(
-    order: WorkOrder, roster: DutyRoster, now: float, unit_heads: Mapping[str, str]
-) -> Assignee | None:
-    """Where a submitted order goes: the leader on duty for complaint/help/urgent orders;
-    with nobody on duty, the head of the responsible unit (承办单位负责人). None: the order
-    stays with its first-contact owner. Raises :class:`Invalid` when nobody can take it."""
-    if not needs_leader(order):
-        return None
-    leader = roster.on_duty(now)
-    if leader is not None:
-        return Assignee.user(leader)
-    head = unit_heads.get(order.unit_id) if order.unit_id else None
-    if head:
-        return Assignee.user(head)
-    raise Invalid(
-        "no_route",
-        "no shift leader on duty and no responsible unit head; set the 承办单位",
-        fields=["unit_id"],
-    )
-
-
-def submit_and_route(
-    order: WorkOrder,
-    actor: Actor,
-    now: float,
-    rules: ContentRules,
-    roster: DutyRoster,
-    unit_heads: Mapping[str, str],
-) -> list[Event]:
-    """Submit, then hand complaint/help/urgent orders on at once (urgent: 急件 goes to the
-    leader immediately). The route is worked out before anything changes, so a refusal
-    leaves the draft untouched."""
-    order.check("submit", actor)
-    problems = content_problems(order.values, rules)
-    if problems:
-        raise refuse(problems)
-    to = route_for(order, roster, now, unit_heads)
-    out: list[Event] = [order.submit(actor, now, rules)]
-    if to is not None:
-        note = "auto: urgent" if order.urgent else "auto: complaint/help"
-        out.append(order.assign(SYSTEM_ACTOR, now, to, note=note))
-    return out

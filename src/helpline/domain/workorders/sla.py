@@ -7,8 +7,8 @@ a warn-at time, and may be paused (while an order is back from a department, 退
 resumed. :class:`SlaBoard` holds the clocks of one tenant and, like the ACD core, does no
 I/O and reads no clock: the driver asks :meth:`SlaBoard.next_deadline` and calls
 :meth:`SlaBoard.advance` when it comes, which returns the :class:`SlaWarning` and
-:class:`SlaBreached` events due by then. :func:`on_workorder_event` is the one table that
-says which work-order change starts, pauses, resumes or meets which clock.
+:class:`SlaBreached` events due by then. Which work-order change starts, pauses, resumes or
+meets which clock is in :mod:`helpline.domain.workorders.sla_triggers`.
 
 Times are float epoch seconds. A clock met at or after its due time is late.
 """
@@ -381,102 +381,3 @@ class SlaBoard:
             clock.consumed = clock.elapsed(now)
         clock.state, clock.ended_at = state, now
         self._bump(clock.id)
-
-
-# ---- which order change moves which clock (NORMS §4) --------------------------------------------
-
-
-def clock_id(order_id: str, slot: str) -> str:
-    """Clock ids of an order: ``<order>:completion``, ``:callback``, ``:reply``, ``:email``,
-    ``:missed_call``, ``:department``."""
-    return f"{order_id}:{slot}"
-
-
-def _reply_kind(complex_case: bool) -> SlaKind:
-    return SlaKind.COMPLAINT_COMPLEX if complex_case else SlaKind.COMPLAINT_SIMPLE
-
-
-def on_workorder_event(board: SlaBoard, event: Event) -> list[Event]:
-    """Start, pause, resume, meet or cancel the clocks a work-order event concerns.
-
-    ==================  ============================================================
-    event               clocks
-    ==================  ============================================================
-    created             e-mail: ``email`` (8 h); missed call: ``missed_call`` (24 h);
-                        after the call ended: ``completion`` from the hang-up
-    call ended          ``completion`` (15 min)
-    submitted           meets ``completion`` and ``missed_call``; an inquiry to call
-                        back starts ``callback`` from the hang-up; complaint and help
-                        start ``reply`` (2 h simple, 24 h complex)
-    assigned to a unit  ``department`` on the unit's calendar (resumed if it is the
-                        unit that returned it, else restarted); to a user: cancelled
-    returned (退单)     pauses ``department``
-    replied             meets ``callback``, ``reply``, ``email``, ``department``
-    closed              meets every clock of the order still open
-    reopened (重办)     a new ``reply`` clock
-    merged              cancels every clock of the duplicate
-    ==================  ============================================================
-    """
-    if not isinstance(event, ev.WorkOrderEvent):
-        return []
-    oid, now = event.order_id, event.at
-    out: list[Event] = []
-
-    def start(slot: str, kind: SlaKind, start_at: float | None = None, unit_id: str | None = None) -> None:
-        if not _is_open(board, clock_id(oid, slot)):
-            out.extend(
-                board.start(clock_id(oid, slot), kind, now, start=start_at, order_id=oid, unit_id=unit_id)
-            )
-
-    def meet(*slots: str) -> None:
-        for slot in slots:
-            if _is_open(board, clock_id(oid, slot)):
-                out.extend(board.meet(clock_id(oid, slot), now))
-
-    if isinstance(event, ev.WorkOrderCreated):
-        if event.channel == "email":
-            start("email", SlaKind.EMAIL)
-        elif event.channel == "missed_call":
-            start("missed_call", SlaKind.MISSED_CALL, event.call_ended_at)
-        elif event.call_ended_at is not None:
-            start("completion", SlaKind.COMPLETION, event.call_ended_at)
-    elif isinstance(event, ev.WorkOrderCallEnded):
-        start("completion", SlaKind.COMPLETION)
-    elif isinstance(event, ev.WorkOrderSubmitted):
-        meet("completion", "missed_call")
-        if event.category == "inquiry" and event.answer_mode == "callback":
-            start("callback", SlaKind.CALLBACK, event.call_ended_at)
-        if event.category in ("complaint", "help"):
-            start("reply", _reply_kind(event.complex_case), event.call_ended_at)
-    elif isinstance(event, ev.WorkOrderAssigned):
-        dept = board.clocks.get(clock_id(oid, "department"))
-        if dept is not None and dept.is_open:
-            if (
-                event.assignee_kind == "unit"
-                and dept.unit_id == event.assignee_id
-                and dept.state is ClockState.PAUSED
-            ):
-                return board.resume(dept.id, now)
-            out.extend(board.cancel(dept.id, now))
-        if event.assignee_kind == "unit":
-            start("department", SlaKind.DEPARTMENT, unit_id=event.assignee_id)
-    elif isinstance(event, ev.WorkOrderReturned):
-        dept = board.clocks.get(clock_id(oid, "department"))
-        if dept is not None and dept.state is ClockState.RUNNING:
-            out.extend(board.pause(dept.id, now))
-    elif isinstance(event, ev.WorkOrderReplied):
-        meet("callback", "reply", "email", "department")
-    elif isinstance(event, ev.WorkOrderClosed):
-        for clock in board.open_clocks(oid):
-            out.extend(board.meet(clock.id, now))
-    elif isinstance(event, ev.WorkOrderReopened):
-        start("reply", _reply_kind(event.complex_case))
-    elif isinstance(event, ev.WorkOrderMerged):
-        for clock in board.open_clocks(oid):
-            out.extend(board.cancel(clock.id, now))
-    return out
-
-
-def _is_open(board: SlaBoard, cid: str) -> bool:
-    clock = board.clocks.get(cid)
-    return clock is not None and clock.is_open

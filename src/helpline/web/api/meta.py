@@ -17,7 +17,8 @@ from helpline.domain import labels as names
 from helpline.domain.acd.agent import AgentState, WorkMode
 from helpline.domain.acd.queue import AfterWrapUp, ExitAction, Strategy
 from helpline.domain.people.accounts import ROLES
-from helpline.domain.workorders.content import AnswerMode, Category, FieldType, Priority
+from helpline.domain.workorders.classification import Category
+from helpline.domain.workorders.content import AnswerMode, FieldType, Priority
 from helpline.domain.workorders.flow import Channel, Role, WorkOrderState
 from helpline.web.deps import CurrentUser
 

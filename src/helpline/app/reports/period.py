@@ -1,0 +1,77 @@
+"""A report's period: local days (China time, as the order numbers are), and how figures and
+keys are shown in every report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.adapters.db.tables.people import User
+from helpline.adapters.db.tables.workorders import (
+    ReasonCodeRow,
+    UnitRow,
+)
+from helpline.domain.acd import kpis
+from helpline.domain.calendar import CHINA_TZ
+from helpline.domain.errors import Invalid
+
+DIMENSIONS = {
+    "category": "问题类别 Category",
+    "reason": "来电原因 Reason",
+    "unit": "承办单位 Department",
+    "agent": "首问坐席 Agent",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+    label: dict[str, str]
+
+
+def period(date_from: date | None, date_to: date | None, *, today: date | None = None) -> Period:
+    """Local days [from, to] inclusive; defaults to the last 30 days."""
+    today = today or datetime.now(CHINA_TZ).date()
+    date_to = date_to or today
+    date_from = date_from or date_to - timedelta(days=29)
+    if date_from > date_to:
+        raise Invalid("invalid_period", "date_from is after date_to", field="date_from")
+    start = datetime.combine(date_from, time.min, CHINA_TZ).astimezone(UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, CHINA_TZ).astimezone(UTC)
+    return Period(start, end, {"from": date_from.isoformat(), "to": date_to.isoformat()})
+
+
+def ratio(part: float, whole: float) -> float | None:
+    """A share as reports show it (4 decimals); None when there is no whole."""
+    return rounded(kpis.share(part, whole), 4)
+
+
+def rounded(value: float | None, digits: int) -> float | None:
+    """A figure as reports show it; an empty figure (None) stays empty (ADR 0007)."""
+    return None if value is None else round(value, digits)
+
+
+async def key_names(session: AsyncSession, tenant_id: str, dimension: str) -> dict[Any, str]:
+    """What a report shows for each key of ``dimension``: labels, reason codes, unit and user names."""
+    labels = {
+        "inquiry": "咨询 inquiry",
+        "suggestion": "建议 suggestion",
+        "complaint": "投诉 complaint",
+        "help": "求助 help",
+    }
+    if dimension == "category":
+        return dict(labels)
+    if dimension == "reason":
+        rows = await session.execute(
+            select(ReasonCodeRow.code, ReasonCodeRow.label).where(ReasonCodeRow.tenant_id == tenant_id)
+        )
+    elif dimension == "unit":
+        rows = await session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.tenant_id == tenant_id))
+    else:
+        rows = await session.execute(select(User.id, User.display_name).where(User.tenant_id == tenant_id))
+    return {k: v for k, v in rows.all()}
