@@ -165,7 +165,8 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         leg.call_id = call_id
         self.calls[call_id] = call
         self.record_call(call)
-        early.answer_caller(self, call)  # 200 OK now, or 183 with ringback or the IVR first
+        # 200 OK now, or 183 with ringback or the IVR first
+        early.answer_caller(call, self.config, self.ivr, self._start_ivr)
 
     def record_call(self, call: SwitchCall) -> None:
         if self.config.recording_dir:

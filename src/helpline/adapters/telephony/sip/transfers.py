@@ -35,8 +35,6 @@ from helpline.adapters.telephony.sip.ua import UserAgent
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from helpline.adapters.telephony.sip.b2bua import B2bua
-
 log = structlog.get_logger("helpline.sip.transfers")
 
 
@@ -375,7 +373,7 @@ class CallTransfers:
         far.start()
         self._start_far(far)
         if not leg.inbound:
-            tone = early.ringback(early.ringback_kind(cast("B2bua", self), call.tenant_id))
+            tone = early.ringback(early.ringback_kind(self.config, call.tenant_id))
             call.play(play(leg.rtp, tone, loop=True))  # stopped when the ACD bridges
 
     def far_end_answered(self, call: SwitchCall) -> None:
@@ -425,7 +423,7 @@ class CallTransfers:
         (offered meanwhile by the ACD, see ``ring_agent``) is rung, until the ACD bridges."""
         leg = call.caller_leg
         call.wire(leg, None)
-        tone = early.ringback(early.ringback_kind(cast("B2bua", self), call.tenant_id))
+        tone = early.ringback(early.ringback_kind(self.config, call.tenant_id))
         call.play(play(leg.rtp, tone, loop=True))  # stopped when the ACD bridges
         rings, call.deferred_rings = call.deferred_rings, []
         for agent_id in rings:
