@@ -27,7 +27,7 @@ import structlog
 
 from helpline.adapters.telephony.sip.address import Address
 from helpline.adapters.telephony.sip.auth import DigestAuth, FailureThrottle, Verdict
-from helpline.adapters.telephony.sip.b2bua import B2bua, CallSummary
+from helpline.adapters.telephony.sip.b2bua import B2bua
 from helpline.adapters.telephony.sip.calls import SwitchCall
 from helpline.adapters.telephony.sip.config import SipConfig, demo_config
 from helpline.adapters.telephony.sip.errors import SipParseError
@@ -38,6 +38,7 @@ from helpline.adapters.telephony.sip.media import demo_hold_music, demo_prompt, 
 from helpline.adapters.telephony.sip.message import Request, Response
 from helpline.adapters.telephony.sip.registrar import RegisterError, Registrar
 from helpline.adapters.telephony.sip.rtp import PortPool
+from helpline.adapters.telephony.sip.summary import CallSummary
 from helpline.adapters.telephony.sip.transaction import InviteServerTransaction, ServerTransaction
 from helpline.adapters.telephony.sip.transport import RateLimiter, SipTransport
 from helpline.adapters.telephony.sip.ua import UserAgent
