@@ -17,6 +17,7 @@ import structlog
 from helpline.adapters.telephony.sip import sdp
 from helpline.adapters.telephony.sip.address import Address
 from helpline.adapters.telephony.sip.dialog import Dialog
+from helpline.adapters.telephony.sip.dtmf import dtmf_from_info
 from helpline.adapters.telephony.sip.headers import Headers
 from helpline.adapters.telephony.sip.message import Request, Response
 from helpline.adapters.telephony.sip.rtp import RtpSession
@@ -30,7 +31,6 @@ from helpline.adapters.telephony.sip.transaction import (
 )
 
 log = structlog.get_logger("helpline.sip.leg")
-DTMF_INFO = {"10": "*", "11": "#", "12": "A", "13": "B", "14": "C", "15": "D"}
 
 
 class LegState(StrEnum):
@@ -386,24 +386,3 @@ class Leg:
                 contact=True,
             )
         )
-
-
-def dtmf_from_info(request: Request) -> str | None:
-    """``application/dtmf-relay`` (``Signal=5``) or ``application/dtmf`` (``5``) bodies."""
-    try:
-        text = request.body.decode("ascii", "replace")
-    except Exception:  # pragma: no cover - decode with "replace" does not fail
-        return None
-    kind = request.content_type
-    value: str | None = None
-    if kind == "application/dtmf-relay":
-        for line in text.splitlines():
-            name, _, v = line.partition("=")
-            if name.strip().lower() == "signal":
-                value = v.strip()
-    elif kind == "application/dtmf":
-        value = text.strip()
-    if not value:
-        return None
-    value = DTMF_INFO.get(value, value)
-    return value if len(value) == 1 and value in "0123456789*#ABCD" else None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpline.adapters.telephony.sip.calls import SwitchCall
 from helpline.adapters.telephony.sip.recording import split_files
-from helpline.adapters.telephony.sip.rtp import RtpStats
+from helpline.adapters.telephony.sip.rtp_stats import RtpStats
 
 
 @dataclass(frozen=True)
