@@ -21,6 +21,7 @@ from baresip_harness import Baresip, needs_baresip, read_wav, write_tone
 from liveserver import LiveSip, start_live_sip
 from sipharness import (  # noqa: F401  (fixtures)
     Sipp,
+    SippResult,
     SwitchFactory,
     free_even_port,
     free_port,
@@ -29,6 +30,8 @@ from sipharness import (  # noqa: F401  (fixtures)
     pcap,
     sipp_fixture,
 )
+
+from helpline.adapters.telephony.sip.summary import CallSummary
 
 pytestmark = [needs_sipp, needs_baresip]
 AGENT_TONE, SUPERVISOR_TONE = 600.0, 1000.0
@@ -84,26 +87,7 @@ async def test_baresip_agent_answers_hears_the_caller_and_is_heard_and_a_supervi
     supervisor = await phones("202", "secret", switch.port, SUPERVISOR_TONE)
     assert switch.registrar.lookup("201") and switch.registrar.lookup("202")  # digest auth passed
 
-    caller = asyncio.create_task(
-        sipp.run(
-            sipp.scenario(
-                "uac_talks.xml",
-                before_dtmf=600,
-                before_talk=2500,
-                hold_for=4500,
-                dtmf_pcap=pcap("dtmf_2833_1.pcap"),
-                audio_pcap=pcap("g711a.pcap"),
-            ),
-            "-s",
-            "100",
-            f"127.0.0.1:{switch.port}",
-            "-p",
-            str(free_port()),
-            "-mp",
-            str(free_even_port()),
-            timeout=40,
-        )
-    )
+    caller = _caller_who_talks(sipp, switch.port)
     await answer_when_rung(agent)  # the IVR took the key, the ACD rang 201: answer over ctrl_tcp
     await asyncio.wait_for(acd.bridged.wait(), 10)
     arrived = acd.arrived.get_nowait()
@@ -126,6 +110,36 @@ async def test_baresip_agent_answers_hears_the_caller_and_is_heard_and_a_supervi
     summary = switch.b2bua.history[-1] if switch.b2bua else None
     assert summary is not None and summary.bridged == "agent-201"
 
+    _check_what_each_heard(summary, agent, supervisor)
+
+
+def _caller_who_talks(sipp: Sipp, switch_port: int) -> asyncio.Task[SippResult]:
+    """A sipp caller: key 1 for the IVR, then it talks (G.711 A-law) and hangs up."""
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario(
+                "uac_talks.xml",
+                before_dtmf=600,
+                before_talk=2500,
+                hold_for=4500,
+                dtmf_pcap=pcap("dtmf_2833_1.pcap"),
+                audio_pcap=pcap("g711a.pcap"),
+            ),
+            "-s",
+            "100",
+            f"127.0.0.1:{switch_port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+            timeout=40,
+        )
+    )
+    return caller
+
+
+def _check_what_each_heard(summary: CallSummary, agent: Baresip, supervisor: Baresip) -> None:
+    """Each phone heard the call and the recording holds the agent and the caller only."""
     # the caller's audio reached the agent's phone: baresip's own recording of what it heard
     [heard] = agent.recordings("dec")
     agent_heard = read_wav(heard)

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from helpline.adapters.db.tables.acd import CallRecord
-from helpline.adapters.telephony.sip.rtp import FarEndReport, RtpPacket, RtpStats, SourceStats
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
+from helpline.adapters.telephony.sip.rtp_stats import FarEndReport, RtpStats, SourceStats
 from helpline.app.telephony.call_quality import leg_rows, save_quality
 
 

@@ -19,6 +19,7 @@ from sipharness import (  # noqa: F401  (fixtures)
     sipp_fixture,
 )
 
+from helpline.adapters.telephony.sip.calls import SwitchCall
 from helpline.adapters.telephony.sip.media import load_wav
 from helpline.adapters.telephony.sip.switch import SipSwitch
 
@@ -70,15 +71,21 @@ async def test_the_same_call_over_tcp(make_switch: SwitchFactory, sipp: Sipp) ->
 
 
 async def register(
-    switch: SipSwitch, sipp: Sipp, port: int, password: str, expect: int, *transport: str
+    switch: SipSwitch,
+    sipp: Sipp,
+    port: int,
+    password: str,
+    expect: int,
+    *transport: str,
+    extension: str = "201",
 ) -> None:
     scenario = sipp.scenario("register.xml", expect=expect)
     result = await sipp.run(
         scenario,
         "-s",
-        "201",
+        extension,
         "-au",
-        "201",
+        extension,
         "-ap",
         password,
         f"127.0.0.1:{switch.port}",
@@ -192,20 +199,7 @@ async def test_a_supervisor_listens_then_barges_in(make_switch: SwitchFactory, s
     acd.ring = "agent-201"
     agent_port, supervisor_port = free_port(), free_port()
     await register(switch, sipp, agent_port, "secret", 200)
-    scenario = sipp.scenario("register.xml", expect=200)
-    result = await sipp.run(
-        scenario,
-        "-s",
-        "202",
-        "-au",
-        "202",
-        "-ap",
-        "secret",
-        f"127.0.0.1:{switch.port}",
-        "-p",
-        str(supervisor_port),
-    )
-    assert result.returncode == 0, str(result)
+    await register(switch, sipp, supervisor_port, "secret", 200, extension="202")
     phone = sipp.scenario("uas_agent.xml", ring_for=200, audio_pcap=pcap("g711a.pcap"))
     agent = asyncio.create_task(sipp.run(phone, "-p", str(agent_port), "-mp", str(free_even_port())))
     supervisor = asyncio.create_task(
@@ -228,20 +222,14 @@ async def test_a_supervisor_listens_then_barges_in(make_switch: SwitchFactory, s
     call = switch.calls[acd.arrived.get_nowait().call_id]
 
     await switch.monitor("default", call.call_id, "agent-202", "listen")
-    for _ in range(100):
-        if call.conference is not None and call.conference.heard["agent-202<agent-201"] > 25:
-            break
-        await asyncio.sleep(0.05)
+    await _until_heard(call, "agent-202<agent-201", 25)
     heard = call.conference.heard if call.conference else {}
     assert heard["agent-202<caller"] > 10 and heard["agent-202<agent-201"] > 25  # hears both
     assert heard["caller<agent-201"] > 25 and heard["agent-201<caller"] > 10  # who still talk
     assert heard["caller<agent-202"] == 0 and heard["agent-201<agent-202"] == 0  # unheard
 
     await switch.monitor("default", call.call_id, "agent-202", "barge")  # now everyone hears them
-    for _ in range(100):
-        if call.conference is not None and call.conference.heard["caller<agent-202"] > 25:
-            break
-        await asyncio.sleep(0.05)
+    await _until_heard(call, "caller<agent-202", 25)
     assert call.conference is not None and call.conference.heard["caller<agent-202"] > 25
     assert call.conference.heard["agent-201<agent-202"] > 25
 
@@ -254,6 +242,15 @@ async def test_a_supervisor_listens_then_barges_in(make_switch: SwitchFactory, s
     summary = switch.b2bua.history[-1] if switch.b2bua else None
     assert summary is not None and summary.parties == ("agent-201", "agent-202")
     assert summary.rtp["agent-202"].packets_sent > 50  # the mix, every 20 ms
+
+
+async def _until_heard(call: SwitchCall, key: str, frames: int) -> None:
+    """Wait (5 s at most) until the call's conference has mixed more than ``frames`` of
+    ``key`` ("listener<speaker")."""
+    for _ in range(100):
+        if call.conference is not None and call.conference.heard[key] > frames:
+            break
+        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize(

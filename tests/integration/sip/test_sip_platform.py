@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from liveserver import LiveSip, start_live_sip
+from liveserver import Api, LiveSip, start_live_sip
 from sipharness import (  # noqa: F401  (fixtures)
     Sipp,
+    SippResult,
     free_even_port,
     free_port,
     needs_sipp,
@@ -58,30 +59,7 @@ async def test_a_call_through_ivr_queue_and_agent_phone_is_answered_recorded_and
         await agent.post("/agents/me/login")
         await agent.post("/agents/me/ready")
 
-        phone = asyncio.create_task(
-            sipp.run(
-                sipp.scenario("uas_agent.xml", ring_for=300, audio_pcap=pcap("g711a.pcap")),
-                "-p",
-                str(phone_port),
-                "-mp",
-                str(free_even_port()),
-            )
-        )
-        caller = asyncio.create_task(
-            sipp.run(
-                sipp.scenario(
-                    "uac_dtmf.xml", before_dtmf=700, hold_for=3000, dtmf_pcap=pcap("dtmf_2833_1.pcap")
-                ),
-                "-s",
-                "100",
-                f"127.0.0.1:{live.sip_port}",
-                "-p",
-                str(free_port()),
-                "-mp",
-                str(free_even_port()),
-                "-rtp_echo",
-            )
-        )
+        phone, caller = _phone_and_caller(live, sipp, phone_port)
 
         talking = await leader.until("/calls", lambda calls: any(c["state"] == "talking" for c in calls))
         [call] = talking
@@ -101,19 +79,53 @@ async def test_a_call_through_ivr_queue_and_agent_phone_is_answered_recorded_and
         assert types[:4] == ["call_arrived", "call_queued", "call_offered", "call_answered"]
         assert (await agent.get("/agents/me"))["state"] in ("wrap_up", "ready")
 
-        recordings = await agent.until(f"/calls/{call['id']}/recordings", lambda r: len(r) == 1)
-        response = await agent.client.get(f"/calls/{call['id']}/recording")
-        assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
-        with wave.open(io.BytesIO(response.content)) as wav:
-            assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
-            seconds = wav.getnframes() / 8000
-        # from the answer of the inbound call to the caller's BYE: IVR + ringing + ~3 s of talk
-        assert 2.5 < seconds < 15 and abs(seconds - recordings[0]["seconds"]) < 0.05
+        await _check_recording(agent, call["id"])
         assert live.container.sip is not None and live.container.sip.switch.calls == {}
     finally:
         await agent.client.post("/agents/me/logout")  # whatever state the test left
         await agent.aclose()
         await leader.aclose()
+
+
+def _phone_and_caller(
+    live: LiveSip, sipp: Sipp, phone_port: int
+) -> tuple[asyncio.Task[SippResult], asyncio.Task[SippResult]]:
+    """agent1's sipp phone (answering, then talking) and a caller who keys 1 for "general"."""
+    phone = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uas_agent.xml", ring_for=300, audio_pcap=pcap("g711a.pcap")),
+            "-p",
+            str(phone_port),
+            "-mp",
+            str(free_even_port()),
+        )
+    )
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uac_dtmf.xml", before_dtmf=700, hold_for=3000, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
+            "-s",
+            "100",
+            f"127.0.0.1:{live.sip_port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+            "-rtp_echo",
+        )
+    )
+    return phone, caller
+
+
+async def _check_recording(agent: Api, call_id: str) -> None:
+    """The call's one recording is served as a WAV as long as the recorded call."""
+    recordings = await agent.until(f"/calls/{call_id}/recordings", lambda r: len(r) == 1)
+    response = await agent.client.get(f"/calls/{call_id}/recording")
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+    with wave.open(io.BytesIO(response.content)) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
+        seconds = wav.getnframes() / 8000
+    # from the answer of the inbound call to the caller's BYE: IVR + ringing + ~3 s of talk
+    assert 2.5 < seconds < 15 and abs(seconds - recordings[0]["seconds"]) < 0.05
 
 
 async def test_sip_accounts_are_admin_only_and_the_wrong_password_is_refused(

@@ -7,9 +7,10 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from liveserver import LiveSip, start_live_sip
+from liveserver import Api, LiveSip, start_live_sip
 from sipharness import (  # noqa: F401  (fixtures)
     Sipp,
+    SippResult,
     free_even_port,
     free_port,
     needs_sipp,
@@ -35,47 +36,9 @@ async def test_whisper_reaches_the_agent_only_then_intercept_takes_the_call_over
         leader_port = await register_phone(live, sipp, "8000", "leader123")
         await agent.post("/agents/me/login")
         await agent.post("/agents/me/ready")
-        phone = sipp.scenario("uas_agent.xml", ring_for=200, audio_pcap=pcap("g711a.pcap"))
-        agent_phone = asyncio.create_task(
-            sipp.run(phone, "-p", str(agent_port), "-mp", str(free_even_port()), timeout=40)
-        )
-        leader_phone = asyncio.create_task(
-            sipp.run(phone, "-p", str(leader_port), "-mp", str(free_even_port()), timeout=40)
-        )
-        caller = asyncio.create_task(
-            sipp.run(
-                sipp.scenario("uac_bridged.xml", before_dtmf=700, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
-                "-s",
-                "100",
-                f"127.0.0.1:{live.sip_port}",
-                "-p",
-                str(free_port()),
-                "-mp",
-                str(free_even_port()),
-                "-rtp_echo",
-                timeout=40,
-            )
-        )
+        agent_phone, leader_phone, caller = _phones_and_caller(live, sipp, agent_port, leader_port)
         [call] = await leader.until("/calls", lambda calls: any(c["state"] == "talking" for c in calls))
-        assert live.container.sip is not None
-        switch_call = live.container.sip.switch.calls[call["id"]]
-
-        # 耳语: the leader's phone rings and joins; the agent hears the leader, the caller does not
-        await leader.post(f"/calls/{call['id']}/supervise", {"mode": "whisper"})
-        await leader.until(
-            "/calls",
-            lambda _: (
-                switch_call.conference is not None and leader.user_id in switch_call.conference.participants
-            ),
-        )
-        room = switch_call.conference
-        whisperer = room.participants[leader.user_id]
-        assert whisperer.mode == "whisper"
-        assert whisperer.heard_by(room.participants[agent.user_id])
-        assert not whisperer.heard_by(room.participants["caller"])
-        assert room.participants["caller"].heard_by(whisperer), "the leader hears the call"
-        sent_before = whisperer.leg.rtp.stats.packets_sent
-        await leader.until("/calls", lambda _: whisperer.leg.rtp.stats.packets_sent > sent_before + 10)
+        await _whisper(live, agent, leader, call["id"])
 
         # 拦截: the leader takes the call; the agent's phone is hung up, the caller stays
         await leader.post(f"/calls/{call['id']}/supervise", {"mode": "intercept"})
@@ -95,3 +58,53 @@ async def test_whisper_reaches_the_agent_only_then_intercept_takes_the_call_over
         await agent.client.post("/agents/me/logout")
         await agent.aclose()
         await leader.aclose()
+
+
+def _phones_and_caller(
+    live: LiveSip, sipp: Sipp, agent_port: int, leader_port: int
+) -> tuple[asyncio.Task[SippResult], asyncio.Task[SippResult], asyncio.Task[SippResult]]:
+    """The agent's and the leader's sipp phones (answering), and a caller who stays on."""
+    phone = sipp.scenario("uas_agent.xml", ring_for=200, audio_pcap=pcap("g711a.pcap"))
+    agent_phone = asyncio.create_task(
+        sipp.run(phone, "-p", str(agent_port), "-mp", str(free_even_port()), timeout=40)
+    )
+    leader_phone = asyncio.create_task(
+        sipp.run(phone, "-p", str(leader_port), "-mp", str(free_even_port()), timeout=40)
+    )
+    caller = asyncio.create_task(
+        sipp.run(
+            sipp.scenario("uac_bridged.xml", before_dtmf=700, dtmf_pcap=pcap("dtmf_2833_1.pcap")),
+            "-s",
+            "100",
+            f"127.0.0.1:{live.sip_port}",
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_even_port()),
+            "-rtp_echo",
+            timeout=40,
+        )
+    )
+    return agent_phone, leader_phone, caller
+
+
+async def _whisper(live: LiveSip, agent: Api, leader: Api, call_id: str) -> None:
+    """耳语: the leader's phone rings and joins; the agent hears the leader, the caller does not."""
+    assert live.container.sip is not None
+    switch_call = live.container.sip.switch.calls[call_id]
+    await leader.post(f"/calls/{call_id}/supervise", {"mode": "whisper"})
+    await leader.until(
+        "/calls",
+        lambda _: (
+            switch_call.conference is not None and leader.user_id in switch_call.conference.participants
+        ),
+    )
+    room = switch_call.conference
+    assert room is not None
+    whisperer = room.participants[leader.user_id]
+    assert whisperer.mode == "whisper"
+    assert whisperer.heard_by(room.participants[agent.user_id])
+    assert not whisperer.heard_by(room.participants["caller"])
+    assert room.participants["caller"].heard_by(whisperer), "the leader hears the call"
+    sent_before = whisperer.leg.rtp.stats.packets_sent
+    await leader.until("/calls", lambda _: whisperer.leg.rtp.stats.packets_sent > sent_before + 10)

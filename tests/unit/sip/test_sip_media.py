@@ -13,8 +13,9 @@ import pytest
 
 from helpline.adapters.telephony.sip import g711, sdp
 from helpline.adapters.telephony.sip.conference import Conference
+from helpline.adapters.telephony.sip.dtmf import DtmfDetector, DtmfEvent, dtmf_from_info
 from helpline.adapters.telephony.sip.ivr import IvrSession, MenuConfig, menu
-from helpline.adapters.telephony.sip.leg import Leg, dtmf_from_info
+from helpline.adapters.telephony.sip.leg import Leg
 from helpline.adapters.telephony.sip.media import (
     WavRecorder,
     demo_prompt,
@@ -25,7 +26,9 @@ from helpline.adapters.telephony.sip.media import (
     tone,
 )
 from helpline.adapters.telephony.sip.message import Request
-from helpline.adapters.telephony.sip.rtp import DtmfDetector, DtmfEvent, PortPool, RtpPacket, SourceStats
+from helpline.adapters.telephony.sip.rtp import PortPool
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
+from helpline.adapters.telephony.sip.rtp_stats import SourceStats
 
 ALL = np.arange(-32768, 32768, dtype=np.int16)
 

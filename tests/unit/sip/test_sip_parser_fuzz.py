@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpline.adapters.telephony.sip.auth import DigestAuth, Verdict, parse_credentials
+from helpline.adapters.telephony.sip.dtmf import DtmfEvent, dtmf_from_info
 from helpline.adapters.telephony.sip.errors import SipParseError
-from helpline.adapters.telephony.sip.leg import dtmf_from_info
 from helpline.adapters.telephony.sip.message import Request, error_response, parse_message
-from helpline.adapters.telephony.sip.rtp import DtmfEvent, RtpPacket
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 from helpline.adapters.telephony.sip.sdp import SdpError, SessionDescription, negotiate
 
 SEEDS = [

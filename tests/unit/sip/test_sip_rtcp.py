@@ -9,7 +9,9 @@ import struct
 
 from helpline.adapters.telephony.sip import rtcp, sdp
 from helpline.adapters.telephony.sip.media import play, tone
-from helpline.adapters.telephony.sip.rtp import PortPool, RtpPacket, SourceStats
+from helpline.adapters.telephony.sip.rtp import PortPool
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
+from helpline.adapters.telephony.sip.rtp_stats import SourceStats
 
 
 def test_sender_report_round_trip() -> None:

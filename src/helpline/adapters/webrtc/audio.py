@@ -22,7 +22,8 @@ from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame, AudioResampler
 
 from helpline.adapters.telephony.sip import g711
-from helpline.adapters.telephony.sip.rtp import SAMPLES_PER_FRAME, RtpPacket, RtpSession
+from helpline.adapters.telephony.sip.rtp import SAMPLES_PER_FRAME, RtpSession
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 
 RATE = 8000
 FRAME_SECONDS = SAMPLES_PER_FRAME / RATE

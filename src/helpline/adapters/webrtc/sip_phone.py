@@ -4,7 +4,7 @@ switch calls it, answers or declines when told, and ends calls either way.
 It reuses the switch's own SIP stack as a client (transport, transaction layer, dialogs,
 :class:`Leg` for the INVITE it receives, :class:`RtpSession` for G.711), so the switch sees an
 ordinary desk phone on loopback and needs no change: hold, transfer, supervision and recording
-keep working because the switch owns the call.
+keep working because the switch owns the call. Registering is ``registration.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,17 +20,18 @@ from typing import Any
 import structlog
 
 from helpline.adapters.telephony.sip.address import Address
-from helpline.adapters.telephony.sip.auth import digest_response, parse_credentials
-from helpline.adapters.telephony.sip.dialog import Dialog, new_call_id, new_tag
+from helpline.adapters.telephony.sip.dialog import Dialog, new_tag
+from helpline.adapters.telephony.sip.dtmf import DTMF_EVENTS, DtmfEvent
 from helpline.adapters.telephony.sip.errors import SipParseError
-from helpline.adapters.telephony.sip.headers import Headers
 from helpline.adapters.telephony.sip.leg import Leg, LegState
 from helpline.adapters.telephony.sip.message import Request, Response
-from helpline.adapters.telephony.sip.rtp import DTMF_EVENTS, DtmfEvent, RtpSession
+from helpline.adapters.telephony.sip.rtp import RtpSession
 from helpline.adapters.telephony.sip.timers import TimerConfig
 from helpline.adapters.telephony.sip.transaction import InviteServerTransaction, ServerTransaction
 from helpline.adapters.telephony.sip.transport import RateLimiter, SipTransport
 from helpline.adapters.telephony.sip.ua import UserAgent
+from helpline.adapters.webrtc.registration import RegisterFailed as RegisterFailed  # re-exported
+from helpline.adapters.webrtc.registration import Registration
 
 log = structlog.get_logger("helpline.softphone.sip")
 REGISTER_EXPIRES = 600  # seconds; refreshed at half of what the registrar grants
@@ -39,10 +39,6 @@ DTMF_KEYS = "0123456789*#"  # the keypad's twelve keys
 DTMF_TONE_PACKETS = 5  # 100 ms per key (20 ms packets), then three end packets (RFC 4733 §2.5.1.4)
 DTMF_GAP = 0.08  # seconds between keys, so that an IVR hears two presses of the same key
 _ANSWER_AFTER_0 = re.compile(r";\s*answer-after\s*=\s*0+\s*(?:;|$)", re.IGNORECASE)
-
-
-class RegisterFailed(Exception):
-    """The switch refused the registration (wrong password, blocked, unreachable)."""
 
 
 async def open_rtp(host: str) -> RtpSession:
@@ -112,9 +108,7 @@ class SipPhone:
         self.leg: Leg | None = None
         self.transport: SipTransport | None = None
         self.ua: UserAgent | None = None
-        self._register_call_id = new_call_id(host)
-        self._from_tag = new_tag()
-        self._cseq = 0
+        self._registration = Registration(username, lambda: self.password, self.switch, host)
         self._refresh: asyncio.Task[None] | None = None
         self._digits = ""  # keys pressed, not yet sent
         self._keying: asyncio.Task[None] | None = None
@@ -199,77 +193,8 @@ class SipPhone:
 
     async def _register(self, expires: int) -> int:
         """REGISTER (answering the digest challenge); -> the expiry the registrar granted."""
-        answer = await self._send_register(expires, None)
-        if answer.status == 401:
-            challenge = answer.headers.get("www-authenticate") or ""
-            answer = await self._send_register(expires, self._authorization(challenge))
-        if answer.status != 200:
-            raise RegisterFailed(f"REGISTER {self.username}: {answer.status} {answer.reason}")
-        for contact in answer.contacts:
-            if contact.uri == self.contact.strip("<>"):
-                raw = contact.params.get("expires")
-                return int(raw) if raw and raw.isdigit() else expires
-        return expires
-
-    def _authorization(self, challenge: str) -> str:
-        try:
-            params = parse_credentials(challenge)
-        except SipParseError as exc:
-            raise RegisterFailed(f"unreadable challenge: {challenge!r}") from exc
-        realm, nonce = params.get("realm", ""), params.get("nonce", "")
-        uri = f"sip:{self.switch.host}:{self.switch.port}"
-        qop = "auth" if "auth" in params.get("qop", "").split(",") else None
-        cnonce, nc = secrets.token_hex(8), "00000001"
-        response = digest_response(
-            username=self.username,
-            realm=realm,
-            password=self.password,
-            method="REGISTER",
-            uri=uri,
-            nonce=nonce,
-            qop=qop,
-            nc=nc,
-            cnonce=cnonce,
-        )
-        value = (
-            f'Digest username="{self.username}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-            f'response="{response}", algorithm=MD5'
-        )
-        if qop:
-            value += f', qop={qop}, nc={nc}, cnonce="{cnonce}"'
-        return value
-
-    async def _send_register(self, expires: int, authorization: str | None) -> Response:
         assert self.ua is not None
-        self._cseq += 1
-        aor = f"sip:{self.username}@{self.switch.host}"
-        headers = Headers()
-        headers.add("Via", self.ua.via(self.switch))
-        headers.add("Max-Forwards", "70")
-        headers.add("From", f"<{aor}>;tag={self._from_tag}")
-        headers.add("To", f"<{aor}>")
-        headers.add("Call-ID", self._register_call_id)
-        headers.add("CSeq", f"{self._cseq} REGISTER")
-        headers.add("Contact", self.contact)
-        headers.add("Expires", str(expires))
-        headers.add("User-Agent", "Helpline-WebRTC")
-        if authorization:
-            headers.add("Authorization", authorization)
-        request = Request(
-            headers=headers, method="REGISTER", uri=f"sip:{self.switch.host}:{self.switch.port}"
-        )
-        done: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-
-        def on_response(response: Response) -> None:
-            if response.status >= 200 and not done.done():
-                done.set_result(response)
-
-        def on_timeout() -> None:
-            if not done.done():
-                done.set_exception(TimeoutError(f"no answer to REGISTER from {self.switch}"))
-
-        self.ua.layer.request(request, self.switch, on_response, on_timeout)
-        return await done
+        return await self._registration.register(self.ua, self.contact, expires)
 
     # -- calls --------------------------------------------------------------------------------
 

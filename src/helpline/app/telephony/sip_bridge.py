@@ -44,9 +44,9 @@ from helpline.domain.events import (
 )
 
 if TYPE_CHECKING:  # the switch's own types; only the SIP package knows SIP
-    from helpline.adapters.telephony.sip.b2bua import CallSummary
     from helpline.adapters.telephony.sip.listener import InboundCall
     from helpline.adapters.telephony.sip.quality import MediaMetrics
+    from helpline.adapters.telephony.sip.summary import CallSummary
 
 log = structlog.get_logger("helpline.sip_bridge")
 # digits -> queue when the IVR is the built-in one-prompt menu (the demo's queues)

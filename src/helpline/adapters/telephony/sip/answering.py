@@ -1,7 +1,7 @@
 """Answering at the desktop while the agent's desk phone rings: the switch makes the phone
 go off-hook, so the agent need not also lift the handset.
 
-A mixin of :class:`~helpline.adapters.telephony.sip.b2bua.B2bua`. Two ways, chosen by
+A part of :class:`~helpline.adapters.telephony.sip.b2bua.B2bua` (see ``core.py``). Two ways, chosen by
 ``SipConfig.desk_answer`` (ADR 0003):
 
 - ``reinvite`` (the default: any phone that honours ``Call-Info: answer-after``): CANCEL the
@@ -21,45 +21,17 @@ the agent answered) is then left alone instead of being cancelled under its 200 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
-
 import structlog
 
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
-from helpline.adapters.telephony.sip.config import SipConfig
+from helpline.adapters.telephony.sip.core import B2buaCore
 from helpline.adapters.telephony.sip.leg import Leg, LegState
-from helpline.adapters.telephony.sip.outbound import Dialer
-from helpline.adapters.telephony.sip.rtp import PortPool
-from helpline.adapters.telephony.sip.ua import UserAgent
 
 log = structlog.get_logger("helpline.sip.answering")
 DESK_ANSWER_METHODS = ("reinvite", "notify", "off")
 
 
-class DeskAnswer:
-    if TYPE_CHECKING:  # provided by B2bua
-        config: SipConfig
-        ua: UserAgent
-        dialer: Dialer
-        pool: PortPool
-        forward_of: Callable[[str, str], str | None]
-
-        def _start(self, call: SwitchCall, party_id: str, leg: Leg) -> None: ...
-
-        def spawn(self, coro: Coroutine[Any, Any, None], failure: str) -> None: ...
-
-        async def reach(
-            self,
-            tenant_id: str,
-            *,
-            call_id: str,
-            caller: str,
-            party_id: str,
-            role: str,
-            auto_answer: bool = False,
-        ) -> Leg | str: ...
-
+class DeskAnswer(B2buaCore):
     def answer_at_phone(self, call: SwitchCall, agent_id: str, leg: Leg) -> None:
         """The ACD bridged ``agent_id`` (answered at the desktop) while ``leg`` still rings."""
         method = self.config.desk_answer

@@ -1,23 +1,20 @@
 """The back-to-back user agent: owns every leg of every call and carries out the ACD's
-telephony commands on them (ring an agent phone, bridge, hold with music, retrieve, bring a
-supervisor in, hang up).
+telephony commands on them (ring an agent phone, bridge, hold with music, retrieve, hang up).
 
-It implements :class:`~helpline.adapters.telephony.sip.leg.LegEvents`, turning what the
-legs report into call changes and into notifications for the :class:`SwitchListener`.
-No method of the Telephony port raises: a command for a call the switch no longer has is
-logged and ignored, and a phone that cannot be rung is reported with ``agent_failed``.
+It is built of parts, each a :class:`~helpline.adapters.telephony.sip.core.B2buaCore` (the
+calls and services they share): the caller alone (``caller.py``), transfers
+(``transfers.py``), the calls agents place (``dialout.py``), answering at the desktop
+(``answering.py``) and supervision (``supervision.py``). This class admits inbound callers
+and implements :class:`~helpline.adapters.telephony.sip.leg.LegEvents`, turning what the
+legs report into call changes, handed to the part concerned, and into notifications for the
+:class:`SwitchListener`. No method of the Telephony port raises: a command for a call the
+switch no longer has is logged and ignored, and a phone that cannot be rung is reported with
+``agent_failed``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
-from collections import deque
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -25,25 +22,18 @@ from helpline.adapters.telephony.sip import early
 from helpline.adapters.telephony.sip.answering import DeskAnswer
 from helpline.adapters.telephony.sip.caller import CallerServices
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
-from helpline.adapters.telephony.sip.conference import SUPERVISOR_MODES
-from helpline.adapters.telephony.sip.config import SipConfig
 from helpline.adapters.telephony.sip.dialog import Dialog, new_tag
-from helpline.adapters.telephony.sip.g711 import Pcm
+from helpline.adapters.telephony.sip.dialout import AgentCalls
 from helpline.adapters.telephony.sip.ivr import IvrFlow, IvrSession
 from helpline.adapters.telephony.sip.leg import Leg, LegState
-from helpline.adapters.telephony.sip.listener import InboundCall, SwitchListener
+from helpline.adapters.telephony.sip.listener import InboundCall
 from helpline.adapters.telephony.sip.media import play
-from helpline.adapters.telephony.sip.outbound import Dialer
-from helpline.adapters.telephony.sip.recording import split_files
-from helpline.adapters.telephony.sip.registrar import Registrar
-from helpline.adapters.telephony.sip.rtp import PortPool, RtpStats
+from helpline.adapters.telephony.sip.supervision import Supervision
 from helpline.adapters.telephony.sip.transaction import InviteServerTransaction
 from helpline.adapters.telephony.sip.transfers import CallTransfers
-from helpline.adapters.telephony.sip.ua import UserAgent
 from helpline.adapters.telephony.sip.uri import NameAddr
 
 log = structlog.get_logger("helpline.sip.b2bua")
-ExtensionOf = Callable[[str, str], str | None]
 FAILURES = {
     486: "busy",
     600: "busy",
@@ -56,85 +46,7 @@ FAILURES = {
 }
 
 
-@dataclass(frozen=True)
-class CallSummary:
-    """What is left of a finished call: for the call record and for tests."""
-
-    tenant_id: str
-    call_id: str
-    caller: str
-    callee: str
-    digits: str
-    parties: tuple[str, ...]  # every agent or supervisor leg that was placed, in order
-    bridged: str | None  # the agent last bridged
-    rtp: dict[str, RtpStats]  # "caller" and each party
-    relayed: dict[str, int]  # packets bridged "to_agent" and "to_caller"
-    heard: dict[str, int]  # frames conferences mixed, "listener<speaker"
-    recordings: tuple[Path, ...]
-    recording_seconds: float = 0.0
-    split_recordings: tuple[tuple[str, Path], ...] = ()  # (stereo | caller | agent, file)
-
-
-class B2bua(CallerServices, CallTransfers, DeskAnswer):
-    def __init__(
-        self,
-        config: SipConfig,
-        ua: UserAgent,
-        registrar: Registrar,
-        pool: PortPool,
-        listener: SwitchListener,
-        extension_of: ExtensionOf,
-        ivr: IvrFlow,
-        hold_music: Pcm,
-    ) -> None:
-        self.config = config
-        self.ua = ua
-        self.registrar = registrar
-        self.pool = pool
-        self.listener = listener
-        self.extension_of = extension_of
-        self.ivr = ivr
-        self.hold_music = hold_music
-        self.dialer = Dialer(config, ua, registrar, pool)
-        # (tenant, agent) -> an outside number the agent is reached at instead of a phone
-        self.forward_of: ExtensionOf = lambda tenant_id, agent_id: None
-        # (tenant, agent) -> a headset agent: their phone is asked to pick up by itself
-        self.auto_answer_of: Callable[[str, str], bool] = lambda tenant_id, agent_id: False
-        self.survey_flow: IvrFlow | None = None  # what the caller hears after the agent hangs up
-        self.calls: dict[str, SwitchCall] = {}
-        self.aliases: dict[str, str] = {}  # the ACD's consult call id -> the customer's call
-        self.phone_dials: dict[str, Leg] = {}  # calls agents' phones placed, until the ACD books them
-        self.history: deque[CallSummary] = deque(maxlen=100)
-        # told of every finished call (the platform links the recording to the call record)
-        self.on_ended: Callable[[CallSummary], Coroutine[Any, Any, None]] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        ua.on_leg_released = lambda leg: pool.release(leg.rtp)
-
-    def _notify(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Tell the listener without making the SIP path wait for (or fail with) the ACD."""
-        self.spawn(coro, "listener_failed")
-
-    def spawn(self, coro: Coroutine[Any, Any, None], failure: str) -> None:
-        """Run ``coro`` in the background; a failure is logged as ``failure``."""
-
-        async def run() -> None:
-            try:
-                await coro
-            except Exception:
-                log.exception(failure)
-
-        task = asyncio.create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _call(self, tenant_id: str, call_id: str, command: str) -> SwitchCall | None:
-        """The call named by ``call_id`` (or by the id of its consult)."""
-        call = self.calls.get(self.aliases.get(call_id, call_id))
-        if call is None or call.tenant_id != tenant_id or call.phase is CallPhase.ENDED:
-            log.info("no_such_call", command=command, call_id=call_id)
-            return None
-        return call
-
+class B2bua(CallerServices, CallTransfers, AgentCalls, DeskAnswer, Supervision):
     # -- inbound calls ------------------------------------------------------------------------
 
     async def accept(self, txn: InviteServerTransaction, tenant_id: str, number: str) -> None:
@@ -165,15 +77,8 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         leg.call_id = call_id
         self.calls[call_id] = call
         self.record_call(call)
-        early.answer_caller(self, call)  # 200 OK now, or 183 with ringback or the IVR first
-
-    def record_call(self, call: SwitchCall) -> None:
-        if self.config.recording_dir:
-            call.record(recording_path(self.config.recording_dir, call.tenant_id, call.call_id))
-            if call.recorder is not None:  # both directions apart too, where the tenant asks
-                call.recorder.split(
-                    self.config.split_recording_by_tenant.get(call.tenant_id, self.config.split_recording)
-                )
+        # 200 OK now, or 183 with ringback or the IVR first
+        early.answer_caller(call, self.config, self.ivr, self._start_ivr)
 
     def _start_ivr(self, call: SwitchCall, flow: IvrFlow | None = None) -> None:
         session = IvrSession(
@@ -250,48 +155,6 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         call.agent_legs[agent_id] = leg
         self._start(call, agent_id, leg)
 
-    async def reach(
-        self,
-        tenant_id: str,
-        *,
-        call_id: str,
-        caller: str,
-        party_id: str,
-        role: str,
-        auto_answer: bool = False,
-    ) -> Leg | str:
-        """A leg (not yet started) to an agent or supervisor: their registered phone, or the
-        outside number they are reached at (through the trunk); or why there is none. An
-        agent with auto-answer on is always asked to pick up by itself (a headset)."""
-        if role in ("agent", "consult") and self.auto_answer_of(tenant_id, party_id):
-            auto_answer = True
-        number = self.forward_of(tenant_id, party_id)
-        if number:
-            return await self.dialer.trunk(self, call_id=call_id, number=number, party_id=party_id, role=role)
-        return await self.dialer.place(
-            self,
-            call_id=call_id,
-            caller=caller,
-            party_id=party_id,
-            extension=self.extension_of(tenant_id, party_id),
-            role=role,
-            auto_answer=auto_answer,
-        )
-
-    def _start(self, call: SwitchCall, party_id: str, leg: Leg) -> None:
-        call.placed.append((party_id, leg))
-        leg.start()
-        self.ua.scheduler.call_later(self.config.ring_timeout, lambda: self._ring_timeout(leg))
-
-    def _start_far(self, far: Leg) -> None:
-        """The far end of a dial-out is being called: the same cap on ringing as a phone."""
-        self.ua.scheduler.call_later(self.config.ring_timeout, lambda: self._ring_timeout(far))
-
-    def _ring_timeout(self, leg: Leg) -> None:
-        if leg.state in (LegState.CALLING, LegState.EARLY):
-            leg.hangup("timeout")
-            self.leg_failed(leg, 408)
-
     async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None:
         """Stop ringing (or drop the answered but unbridged leg of) one agent."""
         call = self._call(tenant_id, call_id, "cancel_ring")
@@ -345,49 +208,6 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         call.stop_media()
         await self.bridge(tenant_id, call_id, agent_id)
 
-    async def monitor(self, tenant_id: str, call_id: str, supervisor_id: str, mode: str) -> None:
-        """Ring the supervisor's phone and let them listen, whisper, barge in or take over;
-        called again for a supervisor already on the call, it changes the mode."""
-        call = self._call(tenant_id, call_id, "monitor")
-        if call is None or mode not in SUPERVISOR_MODES or call_id in self.aliases:
-            return
-        call.supervisor_modes[supervisor_id] = mode
-        if mode == "intercept":  # the ACD has taken the agents off the call
-            for agent_id, agent_leg in call.live_agent_legs():
-                call.agent_legs.pop(agent_id, None)
-                agent_leg.hangup("intercepted")
-            call.bridged, call.members = None, []
-            call.phase = CallPhase.QUEUED
-            call.refresh()
-            call.play(play(call.caller_leg.rtp, self.hold_music, loop=True))
-        existing = call.supervisor_legs.get(supervisor_id)
-        if existing is not None and existing.live:
-            call.refresh()
-            return
-        leg = await self.reach(
-            tenant_id, call_id=call_id, caller=call.caller, party_id=supervisor_id, role="supervisor"
-        )
-        if isinstance(leg, str):
-            call.supervisor_modes.pop(supervisor_id, None)
-            self._notify(self.listener.supervisor_left(tenant_id, call_id, supervisor_id, leg))
-            return
-        if call.phase is CallPhase.ENDED:
-            self.pool.release(leg.rtp)
-            return
-        call.supervisor_legs[supervisor_id] = leg
-        self._start(call, supervisor_id, leg)
-
-    async def unmonitor(self, tenant_id: str, call_id: str, supervisor_id: str) -> None:
-        """The supervisor leaves (the ACD's SupervisorLeft): hang up their leg."""
-        call = self._call(tenant_id, call_id, "unmonitor")
-        if call is None:
-            return
-        call.supervisor_modes.pop(supervisor_id, None)
-        leg = call.supervisor_legs.pop(supervisor_id, None)
-        if leg is not None:
-            leg.hangup("left")
-            call.refresh()
-
     async def hangup(self, tenant_id: str, call_id: str) -> None:
         if self.drop_phone_dial(call_id):
             return
@@ -398,57 +218,7 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
         elif call is not None:
             await self._end(call)
 
-    async def _end(self, call: SwitchCall) -> None:
-        if self.calls.pop(call.call_id, None) is None:
-            return
-        call.phase = CallPhase.ENDED
-        if call.consult is not None:
-            self.aliases.pop(call.consult.consult_id, None)
-        for _, leg in call.placed:
-            leg.hangup("call_ended")
-        call.caller_leg.hangup("call_ended")
-        await call.close()
-        rtp = {"caller": call.caller_leg.rtp.stats, **{p: leg.rtp.stats for p, leg in call.placed}}
-        self.history.append(
-            CallSummary(
-                call.tenant_id,
-                call.call_id,
-                call.caller,
-                call.callee,
-                call.digits,
-                tuple(p for p, _ in call.placed),
-                call.last_bridged,
-                rtp,
-                dict(call.relayed),
-                dict(call.heard),
-                tuple(call.recordings),
-                call.recording_seconds,
-                tuple(split_files(call.recordings)),
-            )
-        )
-        if self.on_ended is not None:
-            self.spawn(self.on_ended(self.history[-1]), "call_ended_hook_failed")
-
-    async def close(self) -> None:
-        for call in list(self.calls.values()):
-            await self._end(call)
-        for task in list(self._tasks):
-            task.cancel()
-
     # -- what the legs report -----------------------------------------------------------------
-
-    def _call_of(self, leg: Leg) -> SwitchCall | None:
-        return self.calls.get(leg.call_id or "")
-
-    def _placed(self, leg: Leg) -> tuple[SwitchCall, str] | None:
-        """The call and party of an agent or supervisor leg still on its call."""
-        call, party = self._call_of(leg), leg.agent_id
-        if call is None or party is None:
-            return None
-        if leg.role == "consult":
-            return (call, party) if call.consult is not None and call.consult.leg is leg else None
-        legs = call.supervisor_legs if leg.role == "supervisor" else call.agent_legs
-        return (call, party) if legs.get(party) is leg else None
 
     def leg_ringing(self, leg: Leg) -> None:
         log.info("phone_ringing", call_id=leg.call_id, party=leg.agent_id, role=leg.role)
@@ -571,13 +341,6 @@ class B2bua(CallerServices, CallTransfers, DeskAnswer):
             call.ivr.dtmf(digit)
         elif call.handed_over:
             self._notify(self.listener.digit(call.tenant_id, call.call_id, digit))
-
-
-def recording_path(directory: str, tenant_id: str, call_id: str) -> Path:
-    """``<dir>/<tenant>/<yyyy-mm-dd>/<call id>.wav``: a folder per tenant (a hosted center's
-    tenants never share one) and per day (so old recordings are easy to archive)."""
-    tenant = "".join(c if c.isalnum() or c in "-_" else "_" for c in tenant_id) or "_"
-    return Path(directory) / tenant / time.strftime("%Y-%m-%d", time.gmtime()) / f"{call_id}.wav"
 
 
 def _user(address: NameAddr) -> str:

@@ -2,17 +2,15 @@
 taking the call over after the agent has gone (the satisfaction survey, voicemail or a
 callback confirmation when the queue gives up on the call).
 
-A mixin of :class:`~helpline.adapters.telephony.sip.b2bua.B2bua`, kept apart so each file
-holds one concern.
+A part of :class:`~helpline.adapters.telephony.sip.b2bua.B2bua` (see ``core.py``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import structlog
 
-from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
+from helpline.adapters.telephony.sip.calls import CallPhase
+from helpline.adapters.telephony.sip.core import B2buaCore
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.ivr import IvrFlow, IvrSession
 from helpline.adapters.telephony.sip.leg import LegState
@@ -21,16 +19,7 @@ from helpline.adapters.telephony.sip.media import play
 log = structlog.get_logger("helpline.sip.caller")
 
 
-class CallerServices:
-    if TYPE_CHECKING:  # provided by B2bua
-        calls: dict[str, SwitchCall]
-        hold_music: Pcm
-        survey_flow: IvrFlow | None
-
-        def _call(self, tenant_id: str, call_id: str, command: str) -> SwitchCall | None: ...
-
-        async def _end(self, call: SwitchCall) -> None: ...
-
+class CallerServices(B2buaCore):
     async def survey(self, tenant_id: str, call_id: str) -> None:
         """The agent ended the call: the caller stays for the satisfaction survey (NORMS §6),
         then the switch hangs up. Without a survey flow this is ``hangup``."""

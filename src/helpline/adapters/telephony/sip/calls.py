@@ -24,10 +24,12 @@ from typing import Any
 
 from helpline.adapters.telephony.sip import g711
 from helpline.adapters.telephony.sip.conference import Conference
+from helpline.adapters.telephony.sip.dtmf import DtmfEvent
 from helpline.adapters.telephony.sip.ivr import IvrSession
 from helpline.adapters.telephony.sip.leg import Leg, LegState
 from helpline.adapters.telephony.sip.recording import CallRecorder, Track
-from helpline.adapters.telephony.sip.rtp import DtmfEvent, RtpPacket, RtpSession
+from helpline.adapters.telephony.sip.rtp import RtpSession
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 
 
 class CallPhase(StrEnum):

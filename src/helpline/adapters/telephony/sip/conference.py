@@ -22,7 +22,8 @@ from helpline.adapters.telephony.sip import g711
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.leg import Leg
 from helpline.adapters.telephony.sip.media import mix
-from helpline.adapters.telephony.sip.rtp import SAMPLES_PER_FRAME, RtpPacket
+from helpline.adapters.telephony.sip.rtp import SAMPLES_PER_FRAME
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 
 MAX_BUFFERED = SAMPLES_PER_FRAME * 10  # 200 ms: beyond that, the oldest audio is dropped
 SUPERVISOR_MODES = ("listen", "whisper", "barge", "intercept")

@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
+from helpline.adapters.telephony.sip.config import SipConfig
 from helpline.adapters.telephony.sip.g711 import Pcm
-from helpline.adapters.telephony.sip.ivr import IvrSession
+from helpline.adapters.telephony.sip.ivr import IvrFlow, IvrSession
 from helpline.adapters.telephony.sip.leg import LegState
 from helpline.adapters.telephony.sip.media import play, silence, tone
-
-if TYPE_CHECKING:
-    from helpline.adapters.telephony.sip.b2bua import B2bua
 
 EARLY_MODES = ("answer", "ringback", "ivr")
 # (frequencies in Hz, seconds on, seconds off): ITU-T E.180 and the national plans.
@@ -49,37 +47,43 @@ def ringback(kind: str = "cn") -> Pcm:
     return np.concatenate([tone(freqs, on, 0.3), silence(off)])
 
 
-def ringback_kind(b2bua: B2bua, tenant_id: str) -> str:
-    config = b2bua.config
+def ringback_kind(config: SipConfig, tenant_id: str) -> str:
+    """The tenant's own ringback tone, else the switch's."""
     return config.ringback_by_tenant.get(tenant_id, config.ringback)
 
 
-def answer_caller(b2bua: B2bua, call: SwitchCall) -> None:
-    """Answer an admitted caller the way ``early_media`` says (see the module docstring)."""
+def answer_caller(
+    call: SwitchCall,
+    config: SipConfig,
+    ivr: IvrFlow,
+    start_ivr: Callable[[SwitchCall, IvrFlow], None],
+) -> None:
+    """Answer an admitted caller the way ``early_media`` says (see the module docstring);
+    ``ivr`` is the switch's flow and ``start_ivr`` runs a flow with the caller."""
     leg = call.caller_leg
-    mode = b2bua.config.early_media
+    mode = config.early_media
     if mode not in ("ringback", "ivr") or not leg.progress():
         leg.answer()
         return
     if mode == "ringback":
-        call.spawn(_ring_then_answer(b2bua, call))
+        call.spawn(_ring_then_answer(config, call))
         return
 
     async def flow(session: IvrSession) -> str:
         try:
-            return await b2bua.ivr(session)
+            return await ivr(session)
         finally:
             if leg.state is LegState.EARLY:
                 leg.answer()  # the ACK finds the call past the IVR: it does not start again
 
-    b2bua._start_ivr(call, flow)
+    start_ivr(call, flow)
 
 
-async def _ring_then_answer(b2bua: B2bua, call: SwitchCall) -> None:
+async def _ring_then_answer(config: SipConfig, call: SwitchCall) -> None:
     leg = call.caller_leg
-    player = asyncio.create_task(play(leg.rtp, ringback(ringback_kind(b2bua, call.tenant_id)), loop=True))
+    player = asyncio.create_task(play(leg.rtp, ringback(ringback_kind(config, call.tenant_id)), loop=True))
     try:
-        await asyncio.sleep(b2bua.config.early_media_seconds)
+        await asyncio.sleep(config.early_media_seconds)
     finally:
         player.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -22,7 +22,8 @@ from helpline.adapters.telephony.sip import g711
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.media import play
 from helpline.adapters.telephony.sip.recording import CallRecorder
-from helpline.adapters.telephony.sip.rtp import RtpPacket, RtpSession
+from helpline.adapters.telephony.sip.rtp import RtpSession
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 
 
 @dataclass(frozen=True)

@@ -2,34 +2,35 @@
 (we are the UAC). The leg speaks SIP for its dialog — answering and retransmitting the 2xx
 until the ACK, acknowledging 2xx answers, CANCEL, BYE, re-INVITE and INFO — and reports
 what happened to its :class:`LegEvents` (the call layer) without knowing about calls.
+
+A leg sits on the user-agent core (``ua.py``) but names only :class:`LegCore`, what it uses
+of it: the core routes in-dialog requests to legs, so it is the one that imports this module.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import structlog
 
 from helpline.adapters.telephony.sip import sdp
 from helpline.adapters.telephony.sip.address import Address
 from helpline.adapters.telephony.sip.dialog import Dialog
+from helpline.adapters.telephony.sip.dtmf import dtmf_from_info
 from helpline.adapters.telephony.sip.headers import Headers
 from helpline.adapters.telephony.sip.message import Request, Response
 from helpline.adapters.telephony.sip.rtp import RtpSession
-from helpline.adapters.telephony.sip.timers import Cancellable
+from helpline.adapters.telephony.sip.timers import Cancellable, Scheduler, TimerConfig
 from helpline.adapters.telephony.sip.transaction import (
     ClientTransaction,
     InviteClientTransaction,
     InviteServerTransaction,
     ServerTransaction,
+    TransactionLayer,
 )
 
-if TYPE_CHECKING:
-    from helpline.adapters.telephony.sip.ua import UserAgent
-
 log = structlog.get_logger("helpline.sip.leg")
-DTMF_INFO = {"10": "*", "11": "#", "12": "A", "13": "B", "14": "C", "15": "D"}
 
 
 class LegState(StrEnum):
@@ -54,10 +55,40 @@ class LegEvents(Protocol):
     def leg_dtmf(self, leg: Leg, digit: str) -> None: ...
 
 
+class LegCore(Protocol):
+    """What a leg uses of the user-agent core (:class:`~.ua.UserAgent` is the one)."""
+
+    media_host: str
+    timers: TimerConfig
+    scheduler: Scheduler
+    layer: TransactionLayer
+
+    def via(self, peer: Address) -> str: ...
+
+    def response(
+        self,
+        request: Request,
+        status: int,
+        reason: str | None = None,
+        *,
+        to_tag: str | None = None,
+        body: bytes = b"",
+        content_type: str | None = None,
+        contact: bool = False,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> Response: ...
+
+    def send(self, message: Request | Response, peer: Address) -> None: ...
+
+    def register_leg(self, leg: Leg) -> None: ...
+
+    def release_leg(self, leg: Leg) -> None: ...
+
+
 class Leg:
     def __init__(
         self,
-        ua: UserAgent,
+        ua: LegCore,
         events: LegEvents,
         rtp: RtpSession,
         invite: Request,
@@ -355,24 +386,3 @@ class Leg:
                 contact=True,
             )
         )
-
-
-def dtmf_from_info(request: Request) -> str | None:
-    """``application/dtmf-relay`` (``Signal=5``) or ``application/dtmf`` (``5``) bodies."""
-    try:
-        text = request.body.decode("ascii", "replace")
-    except Exception:  # pragma: no cover - decode with "replace" does not fail
-        return None
-    kind = request.content_type
-    value: str | None = None
-    if kind == "application/dtmf-relay":
-        for line in text.splitlines():
-            name, _, v = line.partition("=")
-            if name.strip().lower() == "signal":
-                value = v.strip()
-    elif kind == "application/dtmf":
-        value = text.strip()
-    if not value:
-        return None
-    value = DTMF_INFO.get(value, value)
-    return value if len(value) == 1 and value in "0123456789*#ABCD" else None

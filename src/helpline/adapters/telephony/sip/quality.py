@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from helpline.adapters.telephony.sip.rtp import RtpStats
+from helpline.adapters.telephony.sip.rtp_stats import RtpStats
 
 if TYPE_CHECKING:
     from helpline.adapters.telephony.sip.calls import SwitchCall

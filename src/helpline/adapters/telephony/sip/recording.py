@@ -28,6 +28,13 @@ SPLIT_MODES = ("", "stereo", "mono")
 SIDES = ("caller", "agent")  # the agent side: agents and a barging supervisor
 
 
+def recording_path(directory: str, tenant_id: str, call_id: str) -> Path:
+    """``<dir>/<tenant>/<yyyy-mm-dd>/<call id>.wav``: a folder per tenant (a hosted center's
+    tenants never share one) and per day (so old recordings are easy to archive)."""
+    tenant = "".join(c if c.isalnum() or c in "-_" else "_" for c in tenant_id) or "_"
+    return Path(directory) / tenant / time.strftime("%Y-%m-%d", time.gmtime()) / f"{call_id}.wav"
+
+
 def split_paths(path: Path) -> list[tuple[str, Path]]:
     """(kind, path) of every split file a call recorded at ``path`` may have."""
     return [

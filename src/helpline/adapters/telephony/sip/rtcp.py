@@ -3,7 +3,7 @@ what the far end reports back about our stream (its loss, its jitter, the round 
 
 Pure packet code: building and parsing compound packets (SR or RR first, then SDES with a
 CNAME, BYE when a leg ends). :class:`~helpline.adapters.telephony.sip.rtp.RtpSession` owns
-the timing and the socket; the statistics it reports from live in ``rtp.SourceStats``.
+the timing and the socket; the statistics it reports from live in ``rtp_stats.SourceStats``.
 """
 
 from __future__ import annotations

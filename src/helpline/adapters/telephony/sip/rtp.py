@@ -1,6 +1,7 @@
-"""RTP (RFC 3550) for one call leg: packets, RFC 4733 DTMF events, receive statistics, and
-:class:`RtpSession`, an asyncio datagram endpoint on a port from the switch's range, with its
-RTCP endpoint on the next (odd) port: sender/receiver reports about every 5 s (``rtcp.py``).
+"""RTP (RFC 3550) for one call leg: :class:`RtpSession`, an asyncio datagram endpoint on a
+port from the switch's range (:class:`PortPool`), with its RTCP endpoint on the next (odd)
+port: sender/receiver reports about every 5 s (``rtcp.py``). The packet is ``rtp_packet.py``,
+the statistics ``rtp_stats.py``, DTMF events ``dtmf.py``.
 
 A session sends G.711 frames (its own SSRC, sequence and timestamp) and hands what it
 receives to ``on_packet`` (bridging, recording) and DTMF digits to ``on_dtmf``. Media
@@ -12,204 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from helpline.adapters.telephony.sip import g711, rtcp
+from helpline.adapters.telephony.sip.dtmf import DtmfDetector, DtmfEvent
 from helpline.adapters.telephony.sip.g711 import Pcm
+from helpline.adapters.telephony.sip.rtp_packet import RtpPacket as RtpPacket  # re-exported
+from helpline.adapters.telephony.sip.rtp_stats import FarEndReport, RtpStats, SourceStats
 from helpline.adapters.telephony.sip.sdp import AudioPlan
 
-DTMF_EVENTS = "0123456789*#ABCD"
 SAMPLES_PER_FRAME = 160  # 20 ms at 8 kHz
 MAX_SOURCES = 8
-
-
-@dataclass
-class RtpPacket:
-    pt: int
-    seq: int
-    timestamp: int
-    ssrc: int
-    payload: bytes
-    marker: bool = False
-
-    @classmethod
-    def parse(cls, data: bytes) -> RtpPacket | None:
-        """None for anything that is not an RTP version 2 packet (RTCP, STUN, garbage)."""
-        if len(data) < 12 or data[0] >> 6 != 2:
-            return None
-        first, second, seq, timestamp, ssrc = struct.unpack("!BBHII", data[:12])
-        pt = second & 0x7F
-        if 72 <= pt <= 76:
-            return None  # RTCP on a muxed port
-        offset = 12 + 4 * (first & 0x0F)
-        if first & 0x10:  # header extension
-            if len(data) < offset + 4:
-                return None
-            offset += 4 + 4 * struct.unpack("!H", data[offset + 2 : offset + 4])[0]
-        end = len(data)
-        if first & 0x20:  # padding
-            end -= data[-1]
-        if offset > end:
-            return None
-        return cls(pt, seq, timestamp, ssrc, data[offset:end], bool(second & 0x80))
-
-    def to_bytes(self) -> bytes:
-        return (
-            struct.pack(
-                "!BBHII",
-                0x80,
-                (0x80 if self.marker else 0) | self.pt,
-                self.seq & 0xFFFF,
-                self.timestamp & 0xFFFFFFFF,
-                self.ssrc,
-            )
-            + self.payload
-        )
-
-
-@dataclass(frozen=True)
-class DtmfEvent:
-    event: int
-    end: bool
-    volume: int
-    duration: int
-
-    @classmethod
-    def parse(cls, payload: bytes) -> DtmfEvent | None:
-        if len(payload) < 4:
-            return None
-        event, flags, duration = struct.unpack("!BBH", payload[:4])
-        return cls(event, bool(flags & 0x80), flags & 0x3F, duration)
-
-    @property
-    def digit(self) -> str | None:
-        return DTMF_EVENTS[self.event] if self.event < len(DTMF_EVENTS) else None
-
-    def to_bytes(self) -> bytes:
-        return struct.pack("!BBH", self.event, (0x80 if self.end else 0) | self.volume, self.duration)
-
-
-class DtmfDetector:
-    """RFC 4733 §2.5.1.2: one event per RTP timestamp, however many packets repeat it."""
-
-    def __init__(self) -> None:
-        self._seen: list[tuple[int, int]] = []
-
-    def feed(self, packet: RtpPacket) -> str | None:
-        event = DtmfEvent.parse(packet.payload)
-        if event is None or event.digit is None:
-            return None
-        key = (packet.ssrc, packet.timestamp)
-        if key in self._seen:
-            return None
-        self._seen = [*self._seen[-15:], key]
-        return event.digit
-
-
-@dataclass
-class SourceStats:
-    """Receive statistics of one SSRC (RFC 3550 §6.4.1, A.3 and A.8)."""
-
-    base_seq: int
-    max_seq: int
-    cycles: int = 0
-    received: int = 0
-    jitter: float = 0.0  # in timestamp units
-    _transit: int | None = None
-    _expected_prior: int = 0  # at the last report we sent (RFC 3550 A.3: fraction lost)
-    _received_prior: int = 0
-
-    def update(self, packet: RtpPacket, arrival_units: int) -> None:
-        self.received += 1
-        delta = (packet.seq - self.max_seq) & 0xFFFF
-        if 0 < delta < 3000:
-            if packet.seq < self.max_seq:
-                self.cycles += 1 << 16
-            self.max_seq = packet.seq
-        transit = arrival_units - packet.timestamp
-        if self._transit is not None:
-            d = abs(transit - self._transit)
-            self.jitter += (d - self.jitter) / 16
-        self._transit = transit
-
-    @property
-    def expected(self) -> int:
-        return self.cycles + self.max_seq - self.base_seq + 1
-
-    @property
-    def lost(self) -> int:
-        return max(0, self.expected - self.received)
-
-    def report_block(self, ssrc: int, last_sr: tuple[int, float] | None, now: float) -> rtcp.ReportBlock:
-        """Our reception report about this source; starts a new interval for fraction lost."""
-        expected = self.expected
-        interval_expected = expected - self._expected_prior
-        interval_lost = interval_expected - (self.received - self._received_prior)
-        self._expected_prior, self._received_prior = expected, self.received
-        fraction = 0
-        if interval_expected > 0 and interval_lost > 0:
-            fraction = (interval_lost << 8) // interval_expected
-        lsr, dlsr = (last_sr[0], int((now - last_sr[1]) * 65536)) if last_sr else (0, 0)
-        return rtcp.ReportBlock(
-            ssrc, fraction, expected - self.received, self.cycles + self.max_seq, int(self.jitter), lsr, dlsr
-        )
-
-
-@dataclass
-class FarEndReport:
-    """What the far end's last RTCP report said about the stream we send it."""
-
-    fraction_lost: float = 0.0  # 0..1, over its last interval
-    cumulative_lost: int = 0
-    jitter_ms: float = 0.0
-    rtt_ms: float | None = None  # from LSR/DLSR (§6.4.1), once it has seen one of our SRs
-    packets: int = 0  # what it says it sent (its SR), for comparison with what we received
-
-
-@dataclass
-class RtpStats:
-    packets_sent: int = 0
-    octets_sent: int = 0
-    packets_received: int = 0
-    bytes_received: int = 0
-    invalid: int = 0
-    dtmf_digits: str = ""
-    sources: dict[int, SourceStats] = field(default_factory=dict)
-    rtcp_sent: int = 0
-    rtcp_received: int = 0
-    far_end: FarEndReport | None = None
-    codec: str = ""
-    role: str = ""  # caller | agent | supervisor | consult: whose leg (set by the Leg)
-
-    @property
-    def lost(self) -> int:
-        return sum(s.lost for s in self.sources.values())
-
-    @property
-    def jitter_ms(self) -> float:
-        return max((s.jitter / 8 for s in self.sources.values()), default=0.0)
-
-    def quality(self) -> dict[str, Any]:
-        """The leg's figures for the call record and /metrics (JSON-ready)."""
-        far = self.far_end
-        return {
-            "codec": self.codec,
-            "packets_sent": self.packets_sent,
-            "octets_sent": self.octets_sent,
-            "packets_received": self.packets_received,
-            "octets_received": self.bytes_received,
-            "packets_lost": self.lost,
-            "jitter_ms": round(self.jitter_ms, 3),
-            "rtcp_sent": self.rtcp_sent,
-            "rtcp_received": self.rtcp_received,
-            "remote_fraction_lost": round(far.fraction_lost, 4) if far else None,
-            "remote_packets_lost": far.cumulative_lost if far else None,
-            "remote_jitter_ms": round(far.jitter_ms, 3) if far else None,
-            "rtt_ms": round(far.rtt_ms, 3) if far and far.rtt_ms is not None else None,
-        }
 
 
 class RtpSession(asyncio.DatagramProtocol):

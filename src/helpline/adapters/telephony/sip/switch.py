@@ -1,7 +1,7 @@
 """``SipSwitch``: Helpline's softswitch, the real implementation of the ACD's Telephony port.
 
 It listens for SIP on UDP and TCP, is the registrar of the agents' phones (digest
-authentication, throttled after repeated failures), answers calls to the inbound numbers,
+authentication, throttled after repeated failures: :mod:`admission`), answers calls to the inbound numbers,
 runs the IVR, keeps callers on music on hold while the ACD queues them, rings agent phones
 and bridges their audio with the caller's (see :mod:`b2bua`), consults, conferences and
 transfers (:mod:`transfers`). It never relays: it terminates every call, and places calls
@@ -26,19 +26,19 @@ from typing import Any
 import structlog
 
 from helpline.adapters.telephony.sip.address import Address
-from helpline.adapters.telephony.sip.auth import DigestAuth, FailureThrottle, Verdict
-from helpline.adapters.telephony.sip.b2bua import B2bua, CallSummary
+from helpline.adapters.telephony.sip.admission import Admission
+from helpline.adapters.telephony.sip.auth import DigestAuth, FailureThrottle
+from helpline.adapters.telephony.sip.b2bua import B2bua
 from helpline.adapters.telephony.sip.calls import SwitchCall
 from helpline.adapters.telephony.sip.config import SipConfig, demo_config
-from helpline.adapters.telephony.sip.errors import SipParseError
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.ivr import IvrFlow, MenuConfig, menu
 from helpline.adapters.telephony.sip.listener import InboundCall, NullListener, SwitchListener
 from helpline.adapters.telephony.sip.media import demo_hold_music, demo_prompt, load_wav
 from helpline.adapters.telephony.sip.message import Request, Response
-from helpline.adapters.telephony.sip.registrar import RegisterError, Registrar
+from helpline.adapters.telephony.sip.registrar import Registrar
 from helpline.adapters.telephony.sip.rtp import PortPool
-from helpline.adapters.telephony.sip.transaction import InviteServerTransaction, ServerTransaction
+from helpline.adapters.telephony.sip.summary import CallSummary
 from helpline.adapters.telephony.sip.transport import RateLimiter, SipTransport
 from helpline.adapters.telephony.sip.ua import UserAgent
 
@@ -120,7 +120,6 @@ class SipSwitch:
             media_host=config.advertised_host,
             user_agent=config.user_agent,
         )
-        ua.on_request = self._on_request
         ua.connected = transport.connected
         self.ua = ua
         pool = PortPool(*config.rtp_port_range)
@@ -131,6 +130,10 @@ class SipSwitch:
         self.b2bua.auto_answer_of = self.auto_answer_of
         self.b2bua.survey_flow = self.survey_flow
         self.b2bua.on_ended = self.on_call_ended
+        admission = Admission(
+            config, ua, self.auth, self.registrar, self.b2bua, lambda user: self.agent_of(user), self.clock
+        )
+        ua.on_request = admission.on_request
         log.info("sip_listening", host=config.host, port=transport.port, tcp=config.tcp)
 
     async def stop(self) -> None:
@@ -165,6 +168,10 @@ class SipSwitch:
     def port(self) -> int:
         return self.transport.port if self.transport else self.config.port
 
+    def _receive(self, message: Request | Response, source: Address) -> None:
+        if self.ua is not None:
+            self.ua.receive(message, source)
+
     @property
     def calls(self) -> dict[str, SwitchCall]:
         return self.b2bua.calls if self.b2bua else {}
@@ -178,107 +185,6 @@ class SipSwitch:
             "rtp_ports_in_use": self.b2bua.pool.in_use if self.b2bua else 0,
             "transport": vars(transport) if transport else {},
         }
-
-    # -- SIP requests outside dialogs -----------------------------------------------------------
-
-    def _receive(self, message: Request | Response, source: Address) -> None:
-        if self.ua is not None:
-            self.ua.receive(message, source)
-
-    def _on_request(self, txn: ServerTransaction) -> None:
-        assert self.ua is not None
-        request = txn.request
-        if request.method == "OPTIONS":
-            txn.respond(self.ua.response(request, 200, headers=[("Accept", "application/sdp")]))
-        elif request.method == "REGISTER":
-            self._register(txn)
-        elif request.method == "INVITE" and isinstance(txn, InviteServerTransaction):
-            self._invite(txn)
-        else:
-            txn.respond(self.ua.response(request, 405))
-
-    def _challenge(self, txn: ServerTransaction, verdict: Verdict) -> None:
-        assert self.ua is not None
-        if verdict in (Verdict.MISSING, Verdict.STALE):
-            challenge = self.auth.challenge(stale=verdict is Verdict.STALE)
-            txn.respond(self.ua.response(txn.request, 401, headers=[("WWW-Authenticate", challenge)]))
-        else:
-            reason = "Too many failures" if verdict is Verdict.BLOCKED else None
-            txn.respond(self.ua.response(txn.request, 403, reason))
-
-    def _register(self, txn: ServerTransaction) -> None:
-        assert self.ua is not None
-        request = txn.request
-        try:
-            extension = request.to.sip_uri.user or ""
-        except SipParseError:
-            txn.respond(self.ua.response(request, 400, "Bad To URI"))
-            return
-        result = self.auth.verify(
-            "REGISTER", request.headers.get("authorization"), txn.peer.host, expected_user=extension
-        )
-        if result.verdict is not Verdict.OK:
-            self._challenge(txn, result.verdict)
-            return
-        try:
-            bindings = self.registrar.register(request, extension, txn.peer)
-        except RegisterError as exc:
-            txn.respond(self.ua.response(request, exc.status, exc.reason or None, headers=exc.headers))
-            return
-        now = self.clock()
-        contacts = [("Contact", f"<{b.contact}>;expires={b.remaining(now)}") for b in bindings]
-        txn.respond(self.ua.response(request, 200, headers=[*contacts, ("Date", _http_date(now))]))
-        log.info("registered", extension=extension, source=str(txn.peer), bindings=len(bindings))
-
-    def _invite(self, txn: InviteServerTransaction) -> None:
-        assert self.ua is not None and self.b2bua is not None
-        request = txn.request
-        if not request.uri.lower().startswith(("sip:", "sips:")):
-            txn.respond(self.ua.response(request, 416))
-            return
-        number = request.sip_uri.user or ""
-        tenant_id = self.config.inbound_numbers.get(number)
-        if tenant_id is None:
-            self._invite_out(txn, number)
-            return
-        if txn.peer.host not in self.config.trusted_peers:
-            result = self.auth.verify("INVITE", request.headers.get("authorization"), txn.peer.host)
-            if result.verdict is not Verdict.OK:
-                self._challenge(txn, result.verdict)
-                return
-        if request.body and request.content_type != "application/sdp":
-            txn.respond(self.ua.response(request, 415, headers=[("Accept", "application/sdp")]))
-            return
-        txn.respond(self.ua.response(request, 100))
-        self.b2bua.spawn(self.b2bua.accept(txn, tenant_id, number), "accept_failed")
-
-    def _invite_out(self, txn: InviteServerTransaction, number: str) -> None:
-        """A call to a number that is not ours: only an agent's registered phone may place it
-        (dial-out through the trunk, or an internal call to another extension), and only with
-        its digest credentials, trusted address or not. Anyone else gets 404: the switch is
-        never a relay to the trunk."""
-        assert self.ua is not None and self.b2bua is not None
-        request = txn.request
-        extension = self.registrar.registered_from(txn.peer)
-        if extension is None:
-            txn.respond(self.ua.response(request, 404))
-            return
-        result = self.auth.verify(
-            "INVITE", request.headers.get("authorization"), txn.peer.host, expected_user=extension
-        )
-        if result.verdict is not Verdict.OK:
-            self._challenge(txn, result.verdict)
-            return
-        owner = self.agent_of(extension)
-        if owner is None or not number:
-            txn.respond(self.ua.response(request, 403 if owner is None else 404))
-            return
-        if request.body and request.content_type != "application/sdp":
-            txn.respond(self.ua.response(request, 415, headers=[("Accept", "application/sdp")]))
-            return
-        txn.respond(self.ua.response(request, 100))
-        tenant_id, agent_id = owner
-        self.b2bua.spawn(self.b2bua.accept_dial(txn, tenant_id, agent_id, number), "accept_failed")
 
     # -- the ACD's Telephony port ---------------------------------------------------------------
 
@@ -374,10 +280,6 @@ class SipSwitch:
         """An internal call placed at the desktop: the agent's own phone (answering by itself),
         bridged to the colleague's once the ACD's offer there is answered."""
         return self.b2bua is not None and await self.b2bua.internal_call(tenant_id, call_id, agent_id, callee)
-
-
-def _http_date(now: float) -> str:
-    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))
 
 
 class DemoListener(NullListener):
