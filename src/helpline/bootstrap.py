@@ -25,6 +25,7 @@ from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker, make_sync_engine
 from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.db.unit_of_work import SqlUnits
+from helpline.adapters.report_render import ReportRenderer
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
 from helpline.adapters.telephony.sip.switch import SipSwitch
@@ -53,6 +54,7 @@ class Container:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     units: SqlUnits  # units of work: ``async with units(tenant_id) as uow``
+    report_renderer: ReportRenderer  # reports as JSON, CSV, XLSX, printable HTML, PDF
     passwords: Passwords
     metrics: CollectorRegistry
     clock: Clock
@@ -166,6 +168,7 @@ async def build_container(
         engine=engine,
         sessionmaker=sessionmaker,
         units=units,
+        report_renderer=ReportRenderer(),
         passwords=Passwords(settings.password_hashing),
         metrics=metrics if metrics is not None else CollectorRegistry(),
         clock=clock,

@@ -8,45 +8,13 @@ from __future__ import annotations
 
 import html
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
 from helpline.adapters import tabular
+from helpline.app.reports.report import FORMATS, Report
 from helpline.domain.errors import Invalid
 
-FORMATS = ("json", "csv", "xlsx", "html", "pdf")
 MEDIA_TYPES = {**tabular.MEDIA_TYPES, "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
-
-
-@dataclass
-class Report:
-    key: str
-    title: str
-    columns: list[tuple[str, str]]  # (field, heading)
-    rows: list[dict[str, Any]]
-    params: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def table(self) -> list[list[Any]]:
-        return [[label for _, label in self.columns]] + [
-            [_cell(row.get(key)) for key, _ in self.columns] for row in self.rows
-        ]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "report": self.key,
-            "title": self.title,
-            "params": self.params,
-            "columns": [{"key": k, "label": v} for k, v in self.columns],
-            "rows": self.rows,
-            "notes": self.notes,
-        }
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 3)
-    return value
 
 
 def _fmt(value: Any) -> str:
@@ -135,6 +103,13 @@ def to_pdf(report: Report) -> bytes:
     story += [Spacer(1, 6)] + [Paragraph(html.escape(n), small) for n in report.notes]
     doc.build(story)
     return out.getvalue()
+
+
+class ReportRenderer:
+    """The renderer as the app's port (``helpline.app.reports.ports.Renderer``)."""
+
+    def render(self, report: Report, fmt: str) -> tuple[bytes, str]:
+        return render(report, fmt)
 
 
 def render(report: Report, fmt: str) -> tuple[bytes, str]:

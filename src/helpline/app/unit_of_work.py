@@ -14,10 +14,11 @@ from typing import Protocol
 
 from helpline.app.floor.ports import FloorUnit
 from helpline.app.people.ports import PeopleUnit
+from helpline.app.reports.ports import ReportsUnit
 from helpline.app.search.ports import SearchUnit
 
 
-class AppUnit(PeopleUnit, SearchUnit, FloorUnit, Protocol):
+class AppUnit(PeopleUnit, SearchUnit, FloorUnit, ReportsUnit, Protocol):
     """Every capability's repositories."""
 
 

@@ -3,8 +3,7 @@ domain's tallies and the state changes the per-agent report (``agent-calls``) co
 
 from __future__ import annotations
 
-from helpline.app.reports.standard import ON_CALL_STATES
-from helpline.domain.acd.agent import Agent
+from helpline.domain.acd.agent import IN_CONVERSATION, Agent
 from helpline.domain.acd.call import Call
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.acd.queue import QueueConfig
@@ -19,7 +18,7 @@ def credit(events: list[Event]) -> dict[str, tuple[int, float]]:
             handled, talk = out.get(e.agent_id, (0, 0.0))
             out[e.agent_id] = (
                 handled + (e.new_state == "wrap_up"),
-                talk + (e.duration if e.old_state in ON_CALL_STATES else 0.0),
+                talk + (e.duration if e.old_state in {s.value for s in IN_CONVERSATION} else 0.0),
             )
     return out
 

@@ -22,6 +22,7 @@ from helpline.adapters.db.repositories.floor import (
     SqlNormPolicyRepository,
 )
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
+from helpline.adapters.db.repositories.reports import SqlReportQueries
 from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
@@ -72,6 +73,10 @@ class SqlUnitOfWork:
 
     def users_of(self, tenant_id: str) -> SqlUserRepository:
         return SqlUserRepository(self.session, tenant_id)
+
+    @cached_property
+    def reports(self) -> SqlReportQueries:
+        return SqlReportQueries(self.session, self._tenant_id)
 
     @cached_property
     def search(self) -> SqlSearchIndex:

@@ -10,12 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.acd import QueueRow
 from helpline.app.floor.views import today_start
-from helpline.app.reports.call_totals import call_totals
+from helpline.app.reports.ports import ReportQueries, ReportsUnit
 from helpline.app.timefmt import as_datetime
 from helpline.domain.acd import kpis
 from helpline.domain.acd.kpis import CallTotals
@@ -36,19 +32,17 @@ def _figures(totals: CallTotals) -> dict[str, Any]:
 
 
 async def _window(
-    session: AsyncSession, tenant_id: str, since: datetime, thresholds: dict[str, float]
+    reads: ReportQueries, since: datetime, thresholds: dict[str, float]
 ) -> dict[str, dict[str, Any]]:
-    totals = await call_totals(session, tenant_id, thresholds, since)
+    totals = await reads.call_totals(thresholds, since)
     return {queue_id: _figures(sums) for queue_id, sums in totals.items()}
 
 
-async def queue_stats(session: AsyncSession, tenant_id: str, now: float) -> list[dict[str, Any]]:
-    queues = (
-        await session.scalars(select(QueueRow).where(QueueRow.tenant_id == tenant_id).order_by(QueueRow.id))
-    ).all()
+async def queue_stats(uow: ReportsUnit, now: float) -> list[dict[str, Any]]:
+    queues = await uow.reports.queues()
     thresholds = {q.id: q.sl_seconds for q in queues}
-    today = await _window(session, tenant_id, today_start(now), thresholds)
-    recent = await _window(session, tenant_id, as_datetime(now) - RECENT, thresholds)
+    today = await _window(uow.reports, today_start(now), thresholds)
+    recent = await _window(uow.reports, as_datetime(now) - RECENT, thresholds)
     empty = _figures(CallTotals())
     return [
         {

@@ -5,27 +5,22 @@ The figures are the domain's one definition (:mod:`helpline.domain.acd.kpis`, AD
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
-from helpline.adapters.db.tables.acd import AgentStateLog, CallRecord, QueueRow
-from helpline.adapters.report_render import Report
-from helpline.app.reports.call_totals import DEFAULT_SL_SECONDS, call_totals
 from helpline.app.reports.period import Period, key_names, rounded
+from helpline.app.reports.ports import ReportsUnit
+from helpline.app.reports.report import Report
 from helpline.domain.acd import kpis
 
-ON_CALL_STATES = ("talking", "on_hold", "consulting", "conference")
+DEFAULT_SL_SECONDS = 20.0
 
 
-async def call_kpis(session: AsyncSession, tenant_id: str, span: Period) -> Report:
+async def call_kpis(uow: ReportsUnit, span: Period, now: float) -> Report:
     """Per queue: offered, answered, abandoned, service level, ASA, AHT (talk+hold+wrap-up)."""
-    queues = {
-        q.id: q
-        for q in (await session.scalars(select(QueueRow).where(QueueRow.tenant_id == tenant_id))).all()
-    }
+    queues = {q.id: q for q in await uow.reports.queues()}
     thresholds = {q.id: q.sl_seconds for q in queues.values()}
-    totals = await call_totals(session, tenant_id, thresholds, span.start, span.end)
-    scores = await _mean_scores(session, tenant_id, span)
+    totals = await uow.reports.call_totals(thresholds, span.start, span.end)
+    scores = await uow.reports.mean_scores(span.start, span.end)
     rows = []
     for queue_id in sorted(totals):
         queue, sums = queues.get(queue_id), totals[queue_id]
@@ -67,23 +62,7 @@ async def call_kpis(session: AsyncSession, tenant_id: str, span: Period) -> Repo
     )
 
 
-async def _mean_scores(session: AsyncSession, tenant_id: str, span: Period) -> dict[str, float]:
-    """Per queue, the callers' mean satisfaction key press (1-5)."""
-    stmt = (
-        select(CallRecord.queue_id, func.avg(CallRecord.satisfaction).label("score"))
-        .where(
-            CallRecord.tenant_id == tenant_id,
-            CallRecord.queue_id.is_not(None),
-            CallRecord.satisfaction.is_not(None),
-            CallRecord.arrived_at >= span.start,
-            CallRecord.arrived_at < span.end,
-        )
-        .group_by(CallRecord.queue_id)
-    )
-    return {r.queue_id: float(r.score) for r in (await session.execute(stmt)).all()}
-
-
-async def agent_calls(session: AsyncSession, tenant_id: str, span: Period) -> Report:
+async def agent_calls(uow: ReportsUnit, span: Period, now: float) -> Report:
     """Per agent: calls handled and talk time, each agent credited with their own part.
 
     Counted from the agents' state log, not from the call records: a call record names the
@@ -92,39 +71,21 @@ async def agent_calls(session: AsyncSession, tenant_id: str, span: Period) -> Re
     after-call work (``wrap_up``): one handled call; the time in talking, on hold,
     consulting and conference is the agent's talk time (AHT = talk + after-call work).
     """
-    on_call = AgentStateLog.old_state.in_(ON_CALL_STATES)
-    stmt = (
-        select(
-            AgentStateLog.agent_id.label("agent"),
-            func.sum(case((AgentStateLog.new_state == "wrap_up", 1), else_=0)).label("handled"),
-            func.sum(case((on_call, AgentStateLog.duration), else_=0.0)).label("talk"),
-            func.sum(case((AgentStateLog.old_state == "wrap_up", AgentStateLog.duration), else_=0.0)).label(
-                "wrapup"
-            ),
-        )
-        .where(
-            AgentStateLog.tenant_id == tenant_id,
-            AgentStateLog.call_id.is_not(None),
-            AgentStateLog.at >= span.start,
-            AgentStateLog.at < span.end,
-        )
-        .group_by(AgentStateLog.agent_id)
-    )
-    names = await key_names(session, tenant_id, "agent")
-    rows = []
-    for r in (await session.execute(stmt)).all():
-        handled, talk, wrapup = int(r.handled or 0), float(r.talk or 0.0), float(r.wrapup or 0.0)
+    names = await key_names(uow.reports, "agent")
+    rows: list[dict[str, Any]] = []
+    for part in await uow.reports.agent_parts(span.start, span.end):
+        handled, talk, wrapup = part.handled, part.talk, part.wrapup
         if not handled and not talk:
             continue
-        part = kpis.CallTotals(handled=handled, talk=talk, wrapup=wrapup)
+        totals = kpis.CallTotals(handled=handled, talk=talk, wrapup=wrapup)
         rows.append(
             {
-                "agent": names.get(r.agent, r.agent),
-                "agent_id": r.agent,
+                "agent": names.get(part.agent_id, part.agent_id),
+                "agent_id": part.agent_id,
                 "handled": handled,
                 "talk_seconds": round(talk, 1),
-                "att": rounded(kpis.att(part), 1),
-                "aht": rounded(kpis.aht(part), 1),
+                "att": rounded(kpis.att(totals), 1),
+                "aht": rounded(kpis.aht(totals), 1),
             }
         )
     rows.sort(key=lambda row: (-row["handled"], row["agent"]))

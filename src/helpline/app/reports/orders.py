@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.workorders import (
-    SlaClockRow,
-    WorkOrderRow,
-)
-from helpline.adapters.report_render import Report
 from helpline.app.reports.period import DIMENSIONS, Period, key_names, ratio
-from helpline.app.workorders import queries as wo_queries
+from helpline.app.reports.ports import ReportsUnit
+from helpline.app.reports.report import Report
+from helpline.app.timefmt import as_datetime
 from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import Invalid
 
-OPEN = ("draft", "submitted", "assigned", "accepted", "returned", "in_progress", "replied", "reopened")
-CLOSED = ("closed", "visited")
 
-
-async def orders_by(session: AsyncSession, tenant_id: str, dimension: str, span: Period) -> Report:
+async def orders_by(uow: ReportsUnit, dimension: str, span: Period) -> Report:
     """Orders accepted in the period, grouped: how many, open, closed, urgent, duplicates,
     satisfaction of those called back."""
     if dimension not in DIMENSIONS:
         raise Invalid("unknown_dimension", f"group by one of {', '.join(DIMENSIONS)}", field="dimension")
-    column = {
-        "category": WorkOrderRow.category,
-        "reason": WorkOrderRow.reason_code,
-        "unit": WorkOrderRow.unit_id,
-        "agent": WorkOrderRow.first_owner_id,
-    }[dimension]
-    stmt = (
-        select(
-            column.label("key"),
-            func.count().label("orders"),
-            func.sum(case((WorkOrderRow.state.in_(OPEN), 1), else_=0)).label("open"),
-            func.sum(case((WorkOrderRow.state.in_(CLOSED), 1), else_=0)).label("closed"),
-            func.sum(case((WorkOrderRow.urgent, 1), else_=0)).label("urgent"),
-            func.sum(case((WorkOrderRow.state == "merged", 1), else_=0)).label("duplicates"),
-            func.avg(WorkOrderRow.satisfaction).label("satisfaction"),
-        )
-        .where(
-            WorkOrderRow.tenant_id == tenant_id,
-            WorkOrderRow.created_at >= span.start,
-            WorkOrderRow.created_at < span.end,
-        )
-        .group_by(column)
-        .order_by(func.count().desc())
-    )
-    rows = [dict(r._mapping) for r in (await session.execute(stmt)).all()]
-    names = await key_names(session, tenant_id, dimension)
+    rows = await uow.reports.orders_by(dimension, span.start, span.end)
+    names = await key_names(uow.reports, dimension)
     for row in rows:
         row["name"] = names.get(row["key"], row["key"] or "—")
         row["satisfaction"] = round(float(row["satisfaction"]), 2) if row["satisfaction"] else None
@@ -79,35 +46,10 @@ async def orders_by(session: AsyncSession, tenant_id: str, dimension: str, span:
     )
 
 
-async def sla_compliance(session: AsyncSession, tenant_id: str, span: Period) -> Report:
+async def sla_compliance(uow: ReportsUnit, span: Period, now: float) -> Report:
     """Per kind of deadline: clocks due in the period, met in time, late, still open and overdue."""
-    now = datetime.now(UTC)
-    met_in_time = case(((SlaClockRow.state == "met") & ~SlaClockRow.breached, 1), else_=0)
-    stmt = (
-        select(
-            SlaClockRow.kind,
-            func.count().label("clocks"),
-            func.sum(met_in_time).label("in_time"),
-            func.sum(case((SlaClockRow.breached, 1), else_=0)).label("breached"),
-            func.sum(case((SlaClockRow.state.in_(("running", "paused")), 1), else_=0)).label("open"),
-            func.sum(
-                case(
-                    ((SlaClockRow.state.in_(("running", "paused"))) & (SlaClockRow.due_at < now), 1), else_=0
-                )
-            ).label("overdue"),
-        )
-        .where(
-            SlaClockRow.tenant_id == tenant_id,
-            SlaClockRow.state != "cancelled",
-            SlaClockRow.due_at >= span.start,
-            SlaClockRow.due_at < span.end,
-        )
-        .group_by(SlaClockRow.kind)
-        .order_by(SlaClockRow.kind)
-    )
     rows = []
-    for r in (await session.execute(stmt)).all():
-        row = {k: int(v or 0) if k != "kind" else v for k, v in r._mapping.items()}
+    for row in await uow.reports.sla_clocks(span.start, span.end, as_datetime(now)):
         decided = row["in_time"] + row["breached"]
         row["compliance"] = ratio(row["in_time"], decided)
         rows.append(row)
@@ -128,10 +70,9 @@ async def sla_compliance(session: AsyncSession, tenant_id: str, span: Period) ->
     )
 
 
-async def overdue(session: AsyncSession, tenant_id: str, span: Period) -> Report:
+async def overdue(uow: ReportsUnit, span: Period, now: float) -> Report:
     """The overdue list: open deadlines past due (or breached), the most overdue first."""
-    now = datetime.now(UTC).timestamp()
-    items = await wo_queries.due_clocks(session, tenant_id, now, overdue_only=True)
+    items = await uow.reports.overdue_clocks(now)
     rows = [
         {
             "number": i["order"].get("number"),
@@ -156,5 +97,5 @@ async def overdue(session: AsyncSession, tenant_id: str, span: Period) -> Report
             ("overdue_minutes", "超时(分) Overdue min"),
         ],
         rows,
-        {"as of": datetime.now(CHINA_TZ).strftime("%Y-%m-%d %H:%M")},
+        {"as of": datetime.fromtimestamp(now, CHINA_TZ).strftime("%Y-%m-%d %H:%M")},
     )

@@ -7,14 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.people import User
-from helpline.adapters.db.tables.workorders import (
-    ReasonCodeRow,
-    UnitRow,
-)
+from helpline.app.reports.ports import ReportQueries
 from helpline.domain.acd import kpis
 from helpline.domain.calendar import CHINA_TZ
 from helpline.domain.errors import Invalid
@@ -34,9 +27,9 @@ class Period:
     label: dict[str, str]
 
 
-def period(date_from: date | None, date_to: date | None, *, today: date | None = None) -> Period:
-    """Local days [from, to] inclusive; defaults to the last 30 days."""
-    today = today or datetime.now(CHINA_TZ).date()
+def period(date_from: date | None, date_to: date | None, *, now: float) -> Period:
+    """Local days [from, to] inclusive; defaults to the last 30 days up to ``now``'s."""
+    today = datetime.fromtimestamp(now, CHINA_TZ).date()
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=29)
     if date_from > date_to:
@@ -56,22 +49,16 @@ def rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-async def key_names(session: AsyncSession, tenant_id: str, dimension: str) -> dict[Any, str]:
+CATEGORY_NAMES = {
+    "inquiry": "咨询 inquiry",
+    "suggestion": "建议 suggestion",
+    "complaint": "投诉 complaint",
+    "help": "求助 help",
+}
+
+
+async def key_names(reads: ReportQueries, dimension: str) -> dict[Any, str]:
     """What a report shows for each key of ``dimension``: labels, reason codes, unit and user names."""
-    labels = {
-        "inquiry": "咨询 inquiry",
-        "suggestion": "建议 suggestion",
-        "complaint": "投诉 complaint",
-        "help": "求助 help",
-    }
     if dimension == "category":
-        return dict(labels)
-    if dimension == "reason":
-        rows = await session.execute(
-            select(ReasonCodeRow.code, ReasonCodeRow.label).where(ReasonCodeRow.tenant_id == tenant_id)
-        )
-    elif dimension == "unit":
-        rows = await session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.tenant_id == tenant_id))
-    else:
-        rows = await session.execute(select(User.id, User.display_name).where(User.tenant_id == tenant_id))
-    return {k: v for k, v in rows.all()}
+        return dict(CATEGORY_NAMES)
+    return await reads.names(dimension)

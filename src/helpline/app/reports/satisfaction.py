@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.acd import CallEventRow, CallRecord
-from helpline.adapters.db.tables.workorders import (
-    WorkOrderRow,
-)
-from helpline.adapters.report_render import Report
 from helpline.app.reports.period import Period, key_names, ratio
+from helpline.app.reports.ports import ReportsUnit
+from helpline.app.reports.report import Report
 
 SATISFACTION_NORM = 0.94  # NORMS §6: a month below 94 % satisfied fails
 
 
-async def satisfaction(session: AsyncSession, tenant_id: str, span: Period) -> Report:
-    """Per agent: callbacks' satisfaction (回访) and callers' key presses after calls (NORMS §6)."""
+async def satisfaction(uow: ReportsUnit, span: Period, now: float) -> Report:
+    """Per agent: callbacks' satisfaction (回访) of the orders each agent first took, and
+    callers' key presses after calls, credited to the agent they rated (NORMS §6)."""
     by_agent: dict[Any, dict[str, Any]] = {}
-    await _add_visits(session, tenant_id, span, by_agent)
-    await _add_surveys(session, tenant_id, span, by_agent)
-    names = await key_names(session, tenant_id, "agent")
+    for found in (
+        *await uow.reports.visits(span.start, span.end),
+        *await uow.reports.surveys(span.start, span.end),
+    ):
+        by_agent.setdefault(found["agent"], {}).update({k: v for k, v in found.items() if k != "agent"})
+    names = await key_names(uow.reports, "agent")
     rows = []
     for agent, data in by_agent.items():
         rated = data.get("visits", 0) + data.get("surveys", 0)
@@ -52,59 +50,3 @@ async def satisfaction(session: AsyncSession, tenant_id: str, span: Period) -> R
         span.label,
         ["满意 = 4 或 5 分 (satisfied = a score of 4 or 5); 月满意度低于 94% 为不合格。"],
     )
-
-
-async def _add_visits(
-    session: AsyncSession, tenant_id: str, span: Period, by_agent: dict[Any, dict[str, Any]]
-) -> None:
-    """Callbacks (回访) of the orders each agent first took, with their scores."""
-    visits = (
-        select(
-            WorkOrderRow.first_owner_id.label("agent"),
-            func.count(WorkOrderRow.satisfaction).label("visits"),
-            func.avg(WorkOrderRow.satisfaction).label("visit_avg"),
-            func.sum(case((WorkOrderRow.satisfaction >= 4, 1), else_=0)).label("visit_good"),
-        )
-        .where(
-            WorkOrderRow.tenant_id == tenant_id,
-            WorkOrderRow.satisfaction.is_not(None),
-            WorkOrderRow.created_at >= span.start,
-            WorkOrderRow.created_at < span.end,
-        )
-        .group_by(WorkOrderRow.first_owner_id)
-    )
-    for r in (await session.execute(visits)).all():
-        by_agent.setdefault(r.agent, {})["visits"] = int(r.visits)
-        by_agent[r.agent]["visit_avg"] = round(float(r.visit_avg), 2)
-        by_agent[r.agent]["visit_good"] = int(r.visit_good or 0)
-
-
-async def _add_surveys(
-    session: AsyncSession, tenant_id: str, span: Period, by_agent: dict[Any, dict[str, Any]]
-) -> None:
-    """Callers' key presses, credited to the agent they rated (the last one on the call: after
-    a transfer, not the first)."""
-    rated = CallEventRow.agent_id
-    surveys = (
-        select(
-            rated.label("agent"),
-            func.count(CallRecord.satisfaction).label("n"),
-            func.sum(case((CallRecord.satisfaction >= 4, 1), else_=0)).label("good"),
-        )
-        .join(
-            CallEventRow,
-            (CallEventRow.tenant_id == CallRecord.tenant_id)
-            & (CallEventRow.call_id == CallRecord.id)
-            & (CallEventRow.type == "satisfaction_rated"),
-        )
-        .where(
-            CallRecord.tenant_id == tenant_id,
-            CallRecord.satisfaction.is_not(None),
-            CallRecord.arrived_at >= span.start,
-            CallRecord.arrived_at < span.end,
-        )
-        .group_by(rated)
-    )
-    for r in (await session.execute(surveys)).all():
-        by_agent.setdefault(r.agent, {})["surveys"] = int(r.n)
-        by_agent[r.agent]["survey_good"] = int(r.good or 0)

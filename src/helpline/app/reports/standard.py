@@ -7,14 +7,13 @@ is their catalogue; each lives in the module of its subject.
 
 from __future__ import annotations
 
-from helpline.app.reports.calls import ON_CALL_STATES, agent_calls, call_kpis
+from helpline.app.reports.calls import agent_calls, call_kpis
 from helpline.app.reports.orders import orders_by, overdue, sla_compliance
 from helpline.app.reports.period import DIMENSIONS, Period, period
 from helpline.app.reports.satisfaction import satisfaction
 
 __all__ = [
     "DIMENSIONS",
-    "ON_CALL_STATES",
     "Period",
     "agent_calls",
     "call_kpis",

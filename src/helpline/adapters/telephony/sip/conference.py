@@ -26,7 +26,6 @@ from helpline.adapters.telephony.sip.rtp import SAMPLES_PER_FRAME
 from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 
 MAX_BUFFERED = SAMPLES_PER_FRAME * 10  # 200 ms: beyond that, the oldest audio is dropped
-SUPERVISOR_MODES = ("listen", "whisper", "barge", "intercept")
 
 
 @dataclass

@@ -9,9 +9,9 @@ supervisor leg's own ringing, answer and hang-up come back through the B2bua's l
 from __future__ import annotations
 
 from helpline.adapters.telephony.sip.calls import CallPhase
-from helpline.adapters.telephony.sip.conference import SUPERVISOR_MODES
 from helpline.adapters.telephony.sip.core import B2buaCore
 from helpline.adapters.telephony.sip.media import play
+from helpline.domain.acd.supervision import SUPERVISOR_MODES
 
 
 class Supervision(B2buaCore):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from helpline.domain.acd import agent, call_control, queue
+from helpline.domain.acd import agent, queue, supervision
 from helpline.web.api.choices import one_of
 
 if TYPE_CHECKING:  # mypy cannot read a Literal built at run time; to it they are strings
@@ -25,7 +25,7 @@ else:
     ExitAction = one_of(queue.ExitAction)
     AfterWrapUp = one_of(queue.AfterWrapUp)
     WorkMode = one_of(agent.WorkMode)
-    SupervisorMode = one_of(call_control.SUPERVISOR_MODES)
+    SupervisorMode = one_of(supervision.SUPERVISOR_MODES)
 
 SkillLevels = dict[str, int]
 

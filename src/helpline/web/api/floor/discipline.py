@@ -17,7 +17,7 @@ from helpline.app.floor.breaks import FloorService
 from helpline.app.floor.norm_alerts import NormAlertService
 from helpline.app.floor.stats import queue_stats
 from helpline.web.api.acd.deps import Agent, Leader, Supervisor
-from helpline.web.deps import ContainerDep, SessionDep, UnitDep
+from helpline.web.deps import ContainerDep, UnitDep
 
 router = APIRouter(prefix="/api/v1/floor", tags=["floor"])
 
@@ -179,6 +179,6 @@ async def read_one(message_id: int, actor: Agent, uow: UnitDep, floor: Floor) ->
 
 
 @router.get("/queue-stats")
-async def stats(actor: Leader, session: SessionDep, floor: Floor) -> list[dict[str, Any]]:
+async def stats(actor: Leader, uow: UnitDep, floor: Floor) -> list[dict[str, Any]]:
     """Per queue: service level and abandonment today and in the last 30 minutes."""
-    return await queue_stats(session, actor.tenant_id, floor.clock.now())
+    return await queue_stats(uow, floor.clock.now())

@@ -16,7 +16,8 @@ from fastapi.responses import FileResponse
 
 from helpline.adapters.attachments import MAX_ATTACHMENT
 from helpline.adapters.db.tables.workorders import WorkOrderAttachmentRow
-from helpline.adapters.report_render import Report, render
+from helpline.adapters.report_render import render
+from helpline.app.reports.report import Report
 from helpline.app.workorders import queries as wo_queries
 from helpline.app.workorders import store as wo_store
 from helpline.app.workorders.service import WorkOrderService
