@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.knowledge import FakeArticleRepository, FakeArticleVersionRepository, KnowledgeTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
 from helpline.app.ports import AfterCommit
@@ -25,6 +26,7 @@ class FakeStore:
 
     people: PeopleTables = field(default_factory=PeopleTables)
     search: SearchTables = field(default_factory=SearchTables)
+    knowledge: KnowledgeTables = field(default_factory=KnowledgeTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -82,6 +84,14 @@ class FakeUnitOfWork:
     @property
     def search(self) -> FakeSearchIndex:
         return FakeSearchIndex(self.work.search, self._tenant_id)
+
+    @property
+    def articles(self) -> FakeArticleRepository:
+        return FakeArticleRepository(self.work.knowledge, self._tenant_id)
+
+    @property
+    def article_versions(self) -> FakeArticleVersionRepository:
+        return FakeArticleVersionRepository(self.work.knowledge, self._tenant_id)
 
 
 class FakeUnits:

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from helpline.app.knowledge.ports import KnowledgeUnit
 from helpline.app.people.ports import PeopleUnit
 from helpline.app.search.ports import SearchUnit
 
 
-class AppUnit(PeopleUnit, SearchUnit, Protocol):
+class AppUnit(PeopleUnit, KnowledgeUnit, SearchUnit, Protocol):
     """Every capability's repositories."""
 
 

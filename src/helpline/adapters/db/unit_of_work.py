@@ -15,6 +15,7 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db.repositories.knowledge import SqlArticleRepository, SqlArticleVersionRepository
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.app.ports import AfterCommit, EventBus
@@ -70,6 +71,14 @@ class SqlUnitOfWork:
     @cached_property
     def search(self) -> SqlSearchIndex:
         return SqlSearchIndex(self.session, self._tenant_id)
+
+    @cached_property
+    def articles(self) -> SqlArticleRepository:
+        return SqlArticleRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def article_versions(self) -> SqlArticleVersionRepository:
+        return SqlArticleVersionRepository(self.session, self._tenant_id)
 
 
 class SqlUnits:
