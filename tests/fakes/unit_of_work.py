@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.customers import CustomerTables, FakeCustomerRepository
 from fakes.knowledge import FakeArticleRepository, FakeArticleVersionRepository, KnowledgeTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
+from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
 
@@ -27,6 +29,7 @@ class FakeStore:
     people: PeopleTables = field(default_factory=PeopleTables)
     search: SearchTables = field(default_factory=SearchTables)
     knowledge: KnowledgeTables = field(default_factory=KnowledgeTables)
+    customers: CustomerTables = field(default_factory=CustomerTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -84,6 +87,14 @@ class FakeUnitOfWork:
     @property
     def search(self) -> FakeSearchIndex:
         return FakeSearchIndex(self.work.search, self._tenant_id)
+
+    @property
+    def customers(self) -> FakeCustomerRepository:
+        return FakeCustomerRepository(self.work.customers, self._tenant_id)
+
+    @property
+    def spreadsheets(self) -> Tabular:
+        return Tabular()  # the real one: it only turns bytes into rows and back
 
     @property
     def articles(self) -> FakeArticleRepository:

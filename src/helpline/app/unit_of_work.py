@@ -13,11 +13,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from helpline.app.knowledge.ports import KnowledgeUnit
-from helpline.app.people.ports import PeopleUnit
+from helpline.app.people.ports import CustomersUnit, PeopleUnit
 from helpline.app.search.ports import SearchUnit
 
 
-class AppUnit(PeopleUnit, KnowledgeUnit, SearchUnit, Protocol):
+class AppUnit(PeopleUnit, CustomersUnit, KnowledgeUnit, SearchUnit, Protocol):
     """Every capability's repositories."""
 
 
