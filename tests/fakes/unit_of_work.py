@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.customers import CustomerTables, FakeCustomerRepository
 from fakes.floor import (
     FakeAlertRepository,
     FakeBreakRepository,
@@ -20,8 +21,10 @@ from fakes.floor import (
     FakeNormPolicyRepository,
     FloorTables,
 )
+from fakes.knowledge import FakeArticleRepository, FakeArticleVersionRepository, KnowledgeTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
+from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
 
@@ -33,6 +36,8 @@ class FakeStore:
     people: PeopleTables = field(default_factory=PeopleTables)
     search: SearchTables = field(default_factory=SearchTables)
     floor: FloorTables = field(default_factory=FloorTables)
+    knowledge: KnowledgeTables = field(default_factory=KnowledgeTables)
+    customers: CustomerTables = field(default_factory=CustomerTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -106,6 +111,22 @@ class FakeUnitOfWork:
     @property
     def norm_policy(self) -> FakeNormPolicyRepository:
         return FakeNormPolicyRepository(self.work.people, self._tenant_id)
+
+    @property
+    def customers(self) -> FakeCustomerRepository:
+        return FakeCustomerRepository(self.work.customers, self._tenant_id)
+
+    @property
+    def spreadsheets(self) -> Tabular:
+        return Tabular()  # the real one: it only turns bytes into rows and back
+
+    @property
+    def articles(self) -> FakeArticleRepository:
+        return FakeArticleRepository(self.work.knowledge, self._tenant_id)
+
+    @property
+    def article_versions(self) -> FakeArticleVersionRepository:
+        return FakeArticleVersionRepository(self.work.knowledge, self._tenant_id)
 
 
 class FakeUnits:

@@ -74,3 +74,17 @@ def write_table(kind: str, rows: Iterable[Sequence[Any]], sheet: str = "data") -
         workbook.save(out)
         return out.getvalue()
     raise Invalid("unsupported_format", "format is csv or xlsx", field="format")
+
+
+class Tabular:
+    """The functions above as the application's ``Spreadsheets`` port
+    (:class:`helpline.app.people.ports.Spreadsheets`)."""
+
+    def read(self, filename: str, data: bytes) -> list[dict[str, Any]]:
+        return read_table(filename, data)
+
+    def write(self, kind: str, rows: Iterable[Sequence[Any]], sheet: str) -> bytes:
+        return write_table(kind, rows, sheet=sheet)
+
+    def media_type(self, kind: str) -> str:
+        return MEDIA_TYPES[kind]

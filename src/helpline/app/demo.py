@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.adapters.db.tables.people import Tenant
 from helpline.app.acd import config as acd_config
 from helpline.app.acd.center_service import CenterService
+from helpline.app.clock import Clock
 from helpline.app.ivr import flows as ivr_flows
 from helpline.app.knowledge import articles as knowledge
+from helpline.app.knowledge.ports import KnowledgeUnit
 from helpline.app.people import users
-from helpline.app.people.ports import PeopleUnit
 from helpline.app.people.security import Passwords
 from helpline.app.telephony import sip_accounts
+from helpline.app.unit_of_work import AppUnit
 from helpline.app.workorders import admin as workorder_admin
 from helpline.domain.errors import NotFound
 
@@ -200,7 +202,7 @@ USERS = [
 
 async def load_demo(
     session: AsyncSession,
-    people: PeopleUnit,
+    people: AppUnit,
     service: CenterService,
     passwords: Passwords,
     tenant_id: str = "default",
@@ -243,7 +245,7 @@ async def load_demo(
             await sip_accounts.set_account(
                 session, None, tenant_id, user.id, password=demo.password, username=sip_user
             )
-    await _work_order_setup(session, tenant_id, leader_id=created["leader"])
+    await _work_order_setup(session, tenant_id, leader_id=created["leader"], kb=people, clock=service.clock)
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
     await ivr_flows.save_flow(
         session, None, tenant_id, "default", {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW}
@@ -253,7 +255,9 @@ async def load_demo(
     return True
 
 
-async def _work_order_setup(session: AsyncSession, tenant_id: str, *, leader_id: str) -> None:
+async def _work_order_setup(
+    session: AsyncSession, tenant_id: str, *, leader_id: str, kb: KnowledgeUnit, clock: Clock
+) -> None:
     """Units, reason codes, a shift leader on duty around the clock, and a few articles."""
     for unit_id, name in UNITS.items():
         await workorder_admin.save_unit(
@@ -262,5 +266,5 @@ async def _work_order_setup(session: AsyncSession, tenant_id: str, *, leader_id:
     await workorder_admin.replace_reasons(session, tenant_id, REASON_CODES)
     await workorder_admin.add_shift(session, tenant_id, leader_id, "00:00-00:00", None, None)
     for values in ARTICLES:
-        article = await knowledge.create_article(session, tenant_id, leader_id, dict(values))
-        await knowledge.publish_article(session, tenant_id, article.id, leader_id)
+        article = await knowledge.add_article(kb, clock, leader_id, dict(values))
+        await knowledge.publish(kb, clock, article.id, leader_id)

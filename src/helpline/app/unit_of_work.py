@@ -13,12 +13,13 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from helpline.app.floor.ports import FloorUnit
-from helpline.app.people.ports import PeopleUnit
+from helpline.app.knowledge.ports import KnowledgeUnit
+from helpline.app.people.ports import CustomersUnit, PeopleUnit
 from helpline.app.reports.ports import ReportsUnit
 from helpline.app.search.ports import SearchUnit
 
 
-class AppUnit(PeopleUnit, SearchUnit, FloorUnit, ReportsUnit, Protocol):
+class AppUnit(PeopleUnit, CustomersUnit, KnowledgeUnit, SearchUnit, FloorUnit, ReportsUnit, Protocol):
     """Every capability's repositories."""
 
 

@@ -15,15 +15,18 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db.repositories.customers import SqlCustomerRepository
 from helpline.adapters.db.repositories.floor import (
     SqlAlertRepository,
     SqlBreakRepository,
     SqlMessageRepository,
     SqlNormPolicyRepository,
 )
+from helpline.adapters.db.repositories.knowledge import SqlArticleRepository, SqlArticleVersionRepository
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.adapters.db.repositories.reports import SqlReportQueries
 from helpline.adapters.db.repositories.search import SqlSearchIndex
+from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
 
@@ -97,6 +100,22 @@ class SqlUnitOfWork:
     @cached_property
     def norm_policy(self) -> SqlNormPolicyRepository:
         return SqlNormPolicyRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def customers(self) -> SqlCustomerRepository:
+        return SqlCustomerRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def spreadsheets(self) -> Tabular:
+        return Tabular()
+
+    @cached_property
+    def articles(self) -> SqlArticleRepository:
+        return SqlArticleRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def article_versions(self) -> SqlArticleVersionRepository:
+        return SqlArticleVersionRepository(self.session, self._tenant_id)
 
 
 class SqlUnits:

@@ -3,46 +3,33 @@
 Articles are drafts until a supervisor publishes them; agents only ever see published ones.
 Every change of content is a new version and the old text is kept, so an answer can be traced
 to the wording it relied on. A solved work order becomes a draft in one step from its problem,
-cause and solution (NORMS §4.11); the work-order side passes plain values, so this module
-knows nothing of its tables.
+cause and solution (NORMS §4.11); the caller passes them as plain values.
 
-Articles are indexed in :mod:`helpline.adapters.db.repositories.search` as kind ``article`` with the fields
-``status``, ``category`` and ``basis``.
+The use cases commit; the ``add_…``/``publish`` steps do not, for an orchestrator (the demo
+data) that stores many in one transaction. Articles are indexed in the unit's search index
+(``uow.search``) as kind ``article`` with the fields ``status``, ``category`` and ``basis``,
+in the transaction that changes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.base import utcnow
-from helpline.adapters.db.repositories.search import SqlSearchIndex
-from helpline.adapters.db.tables.knowledge import BASIS_KINDS, Article, ArticleVersion
+from helpline.app.clock import Clock
+from helpline.app.knowledge.ports import KnowledgeUnit
+from helpline.app.timefmt import as_datetime
 from helpline.domain.errors import DomainError, Invalid, NotFound
+from helpline.domain.knowledge.articles import (
+    EDITABLE,
+    TITLE_MAX,
+    Article,
+    ArticleVersion,
+    check_values,
+    order_article_body,
+)
 from helpline.domain.search.text import Document
 
 KIND = "article"
-EDITABLE = ("title", "body", "category", "basis")
-TITLE_MAX, CATEGORY_MAX = 200, 100
-
-
-def check_values(values: dict[str, Any]) -> list[dict[str, str]]:
-    """Every problem with an article's fields, so that a form can mark them all at once."""
-    problems: list[dict[str, str]] = []
-    if "title" in values:
-        title = str(values["title"] or "").strip()
-        if not title:
-            problems.append({"field": "title", "message": "a title is required"})
-        elif len(title) > TITLE_MAX:
-            problems.append({"field": "title", "message": f"at most {TITLE_MAX} characters"})
-    if "basis" in values and values["basis"] not in BASIS_KINDS:
-        problems.append({"field": "basis", "message": "basis is knowledge, law or policy"})
-    if "category" in values and len(str(values["category"] or "")) > CATEGORY_MAX:
-        problems.append({"field": "category", "message": f"at most {CATEGORY_MAX} characters"})
-    return problems
 
 
 def _refuse(problems: list[dict[str, str]]) -> None:
@@ -51,76 +38,59 @@ def _refuse(problems: list[dict[str, str]]) -> None:
         raise Invalid("invalid_article", message, errors=problems)
 
 
-async def _reindex(session: AsyncSession, article: Article) -> None:
+async def _reindex(uow: KnowledgeUnit, article: Article) -> None:
     fields = {"status": article.status, "category": article.category, "basis": article.basis}
-    document = Document(KIND, article.id, article.title, article.body, fields)
-    await SqlSearchIndex(session, article.tenant_id).index([document])
+    await uow.search.index([Document(KIND, article.id, article.title, article.body, fields)])
 
 
-def _snapshot(article: Article, actor_id: str) -> ArticleVersion:
-    return ArticleVersion(
-        tenant_id=article.tenant_id,
-        article_id=article.id,
-        version=article.version,
-        title=article.title,
-        body=article.body,
-        category=article.category,
-        basis=article.basis,
-        created_by=actor_id,
-        created_at=article.updated_at,
-    )
-
-
-async def get_article(
-    session: AsyncSession, tenant_id: str, article_id: str, *, include_drafts: bool = True
-) -> Article:
+async def get_article(uow: KnowledgeUnit, article_id: str, *, include_drafts: bool = True) -> Article:
     """The article; a draft looks missing to those who may not see drafts."""
-    article = await session.get(Article, article_id)
-    if (
-        article is None
-        or article.tenant_id != tenant_id
-        or (article.status == "draft" and not include_drafts)
-    ):
+    article = await uow.articles.get(article_id)
+    if article is None or (article.status == "draft" and not include_drafts):
         raise NotFound("article_not_found", f"no article {article_id}", article_id=article_id)
     return article
 
 
-async def create_article(
-    session: AsyncSession,
-    tenant_id: str,
+async def create_article(uow: KnowledgeUnit, clock: Clock, actor_id: str, values: dict[str, Any]) -> Article:
+    """:func:`add_article`, committed."""
+    article = await add_article(uow, clock, actor_id, values)
+    await uow.commit()
+    return article
+
+
+async def add_article(
+    uow: KnowledgeUnit,
+    clock: Clock,
     actor_id: str,
     values: dict[str, Any],
     *,
     source_order_id: str | None = None,
 ) -> Article:
-    """A new draft, version 1."""
+    """A new draft, version 1, not yet committed."""
     values = {"title": "", **{k: values[k] for k in EDITABLE if k in values}}
     _refuse(check_values(values))
-    now = utcnow()
-    article = Article(
-        tenant_id=tenant_id,
+    now = as_datetime(clock.now())
+    draft = Article(
+        id="",
         title=str(values["title"]).strip(),
         body=str(values.get("body") or ""),
         category=str(values.get("category") or "").strip(),
         basis=values.get("basis") or "knowledge",
-        status="draft",
-        version=1,
         source_order_id=source_order_id,
         created_by=actor_id,
         updated_by=actor_id,
         created_at=now,
         updated_at=now,
     )
-    session.add(article)
-    await session.flush()
-    session.add(_snapshot(article, actor_id))
-    await _reindex(session, article)
+    article = await uow.articles.add(draft)
+    await uow.article_versions.add(article.snapshot(actor_id))
+    await _reindex(uow, article)
     return article
 
 
 async def edit_article(
-    session: AsyncSession,
-    tenant_id: str,
+    uow: KnowledgeUnit,
+    clock: Clock,
     article_id: str,
     actor_id: str,
     values: dict[str, Any],
@@ -129,8 +99,8 @@ async def edit_article(
 ) -> Article:
     """Change the content: a new version, the old one kept. A published article stays
     published with the new text. ``expected_version`` refuses to overwrite someone else's
-    edit made in the meantime (409)."""
-    article = await get_article(session, tenant_id, article_id)
+    edit made in the meantime (``version_conflict``, 409). Commits."""
+    article = await get_article(uow, article_id)
     if expected_version is not None and expected_version != article.version:
         raise DomainError(
             "version_conflict",
@@ -146,78 +116,80 @@ async def edit_article(
     for key, value in changes.items():
         setattr(article, key, value)
     article.version += 1
-    article.updated_by, article.updated_at = actor_id, utcnow()
-    await session.flush()
-    session.add(_snapshot(article, actor_id))
-    await _reindex(session, article)
+    article.updated_by, article.updated_at = actor_id, as_datetime(clock.now())
+    await uow.articles.save(article)
+    await uow.article_versions.add(article.snapshot(actor_id))
+    await _reindex(uow, article)
+    await uow.commit()
     return article
 
 
-async def publish_article(session: AsyncSession, tenant_id: str, article_id: str, actor_id: str) -> Article:
-    """Make the current version visible to agents; the version records who published it."""
-    article = await get_article(session, tenant_id, article_id)
+async def publish_article(uow: KnowledgeUnit, clock: Clock, article_id: str, actor_id: str) -> Article:
+    """:func:`publish`, committed."""
+    article = await publish(uow, clock, article_id, actor_id)
+    await uow.commit()
+    return article
+
+
+async def publish(uow: KnowledgeUnit, clock: Clock, article_id: str, actor_id: str) -> Article:
+    """Make the current version visible to agents, not yet committed; the version records
+    who published it."""
+    article = await get_article(uow, article_id)
     if article.status == "published" and article.published_version == article.version:
         return article
     if not article.body.strip():
         raise Invalid("article_body_required", "an article needs a body before it is published", field="body")
-    now = utcnow()
-    version = await _version_row(session, article, article.version)
+    now = as_datetime(clock.now())
+    version = await _version(uow, article, article.version)
     version.published_by, version.published_at = actor_id, now
+    await uow.article_versions.save(version)
     article.status, article.published_version, article.published_at = "published", article.version, now
     article.updated_by, article.updated_at = actor_id, now
-    await session.flush()
-    await _reindex(session, article)
+    await uow.articles.save(article)
+    await _reindex(uow, article)
     return article
 
 
-async def unpublish_article(session: AsyncSession, tenant_id: str, article_id: str, actor_id: str) -> Article:
-    """Back to draft: agents no longer see it; nothing of its history is lost."""
-    article = await get_article(session, tenant_id, article_id)
+async def unpublish_article(uow: KnowledgeUnit, clock: Clock, article_id: str, actor_id: str) -> Article:
+    """Back to draft: agents no longer see it; nothing of its history is lost. Commits."""
+    article = await get_article(uow, article_id)
     if article.status == "draft":
         return article
     article.status = "draft"
-    article.updated_by, article.updated_at = actor_id, utcnow()
-    await session.flush()
-    await _reindex(session, article)
+    article.updated_by, article.updated_at = actor_id, as_datetime(clock.now())
+    await uow.articles.save(article)
+    await _reindex(uow, article)
+    await uow.commit()
     return article
 
 
-async def delete_article(session: AsyncSession, tenant_id: str, article_id: str) -> None:
-    article = await get_article(session, tenant_id, article_id)
-    await SqlSearchIndex(session, tenant_id).remove(KIND, article.id)
-    await session.delete(article)
+async def delete_article(uow: KnowledgeUnit, article_id: str) -> None:
+    """Forget the article, its versions and its place in the index. Commits."""
+    article = await get_article(uow, article_id)
+    await uow.search.remove(KIND, article.id)
+    await uow.articles.remove(article.id)
+    await uow.commit()
 
 
-async def _version_row(session: AsyncSession, article: Article, number: int) -> ArticleVersion:
-    row = await session.scalar(
-        select(ArticleVersion).where(
-            ArticleVersion.article_id == article.id, ArticleVersion.version == number
-        )
-    )
-    if row is None:
+async def _version(uow: KnowledgeUnit, article: Article, number: int) -> ArticleVersion:
+    found = await uow.article_versions.get(article.id, number)
+    if found is None:
         raise NotFound("version_not_found", f"article {article.id} has no version {number}", version=number)
-    return row
+    return found
 
 
-async def list_versions(session: AsyncSession, tenant_id: str, article_id: str) -> Sequence[ArticleVersion]:
+async def list_versions(uow: KnowledgeUnit, article_id: str) -> list[ArticleVersion]:
     """Every version, newest first."""
-    article = await get_article(session, tenant_id, article_id)
-    return (
-        await session.scalars(
-            select(ArticleVersion)
-            .where(ArticleVersion.article_id == article.id)
-            .order_by(ArticleVersion.version.desc())
-        )
-    ).all()
+    article = await get_article(uow, article_id)
+    return await uow.article_versions.of_article(article.id)
 
 
-async def get_version(session: AsyncSession, tenant_id: str, article_id: str, number: int) -> ArticleVersion:
-    return await _version_row(session, await get_article(session, tenant_id, article_id), number)
+async def get_version(uow: KnowledgeUnit, article_id: str, number: int) -> ArticleVersion:
+    return await _version(uow, await get_article(uow, article_id), number)
 
 
 async def search_articles(
-    session: AsyncSession,
-    tenant_id: str,
+    uow: KnowledgeUnit,
     query: str,
     *,
     include_drafts: bool,
@@ -232,26 +204,14 @@ async def search_articles(
     fields = {k: v for k, v in (filters or {}).items() if v}
     if not include_drafts:
         fields["status"] = "published"
-    total, hits = await SqlSearchIndex(session, tenant_id).find(
-        KIND, query, fields=fields, order=order, offset=offset, limit=limit
-    )
-    ids = [ref_id for ref_id, _ in hits]
-    found = (
-        {a.id: a for a in await session.scalars(select(Article).where(Article.id.in_(ids)))} if ids else {}
-    )
+    total, hits = await uow.search.find(KIND, query, fields=fields, order=order, offset=offset, limit=limit)
+    found = {a.id: a for a in await uow.articles.get_many([ref_id for ref_id, _ in hits])} if hits else {}
     return total, [(found[ref_id], score) for ref_id, score in hits if ref_id in found]
 
 
-def order_article_body(problem: str, cause: str, solution: str, order_id: str) -> str:
-    """The body of an article drafted from a solved order: problem, cause, solution."""
-    parts = [("问题", problem), ("原因", cause), ("解决办法", solution)]
-    text = "\n\n".join(f"## {heading}\n{value.strip()}" for heading, value in parts if value.strip())
-    return f"{text}\n\n来源工单：{order_id}"
-
-
 async def draft_from_order(
-    session: AsyncSession,
-    tenant_id: str,
+    uow: KnowledgeUnit,
+    clock: Clock,
     problem: str,
     cause: str,
     solution: str,
@@ -262,7 +222,7 @@ async def draft_from_order(
     category: str = "",
 ) -> Article:
     """A draft article from a solved work order (NORMS §4.11). One article per order: a
-    second attempt answers ``article_exists_for_order`` (409) with the article's id."""
+    second attempt answers ``article_exists_for_order`` (409) with the article's id. Commits."""
     if not problem.strip() or not solution.strip():
         raise Invalid(
             "order_not_solved",
@@ -273,9 +233,7 @@ async def draft_from_order(
                 if not v.strip()
             ],
         )
-    existing = await session.scalar(
-        select(Article.id).where(Article.tenant_id == tenant_id, Article.source_order_id == order_id)
-    )
+    existing = await uow.articles.by_source_order(order_id)
     if existing is not None:
         raise DomainError(
             "article_exists_for_order",
@@ -290,40 +248,6 @@ async def draft_from_order(
         "category": category,
         "basis": "knowledge",
     }
-    return await create_article(session, tenant_id, created_by, values, source_order_id=order_id)
-
-
-def as_dict(article: Article, *, score: float | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "category": article.category,
-        "basis": article.basis,
-        "status": article.status,
-        "version": article.version,
-        "published_version": article.published_version,
-        "source_order_id": article.source_order_id,
-        "created_by": article.created_by,
-        "updated_by": article.updated_by,
-        "created_at": article.created_at.isoformat(),
-        "updated_at": article.updated_at.isoformat(),
-        "published_at": article.published_at.isoformat() if article.published_at else None,
-    }
-    if score is not None:
-        data["score"] = score
-    return data
-
-
-def version_dict(version: ArticleVersion) -> dict[str, Any]:
-    return {
-        "version": version.version,
-        "title": version.title,
-        "body": version.body,
-        "category": version.category,
-        "basis": version.basis,
-        "created_by": version.created_by,
-        "created_at": version.created_at.isoformat(),
-        "published_by": version.published_by,
-        "published_at": version.published_at.isoformat() if version.published_at else None,
-    }
+    article = await add_article(uow, clock, created_by, values, source_order_id=order_id)
+    await uow.commit()
+    return article

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from helpline.adapters import tabular
-from helpline.app.people import customers
+from helpline.app.people import customer_import, customers
 from helpline.domain.errors import Invalid
 from helpline.web.api.acd.deps import Agent, Supervisor
-from helpline.web.deps import SessionDep
+from helpline.web.deps import UnitDep
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -32,72 +31,66 @@ class CustomerIn(BaseModel):
 @router.get("")
 async def search(
     actor: Agent,
-    session: SessionDep,
+    uow: UnitDep,
     q: str = "",
     phone: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     total, rows = await customers.search_customers(
-        session, actor.tenant_id, q=q, phone=phone, offset=(page - 1) * page_size, limit=page_size
+        uow, q=q, phone=phone, offset=(page - 1) * page_size, limit=page_size
     )
     return {"total": total, "page": page, "items": [customers.as_dict(c) for c in rows]}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create(body: CustomerIn, actor: Agent, session: SessionDep) -> dict[str, Any]:
-    customer = await customers.create_customer(session, actor.tenant_id, body.model_dump(exclude_none=True))
+async def create(body: CustomerIn, actor: Agent, uow: UnitDep) -> dict[str, Any]:
+    customer = await customers.create_customer(uow, body.model_dump(exclude_none=True))
     return customers.as_dict(customer)
 
 
 @router.get("/lookup")
-async def lookup(actor: Agent, session: SessionDep, phone: str) -> list[dict[str, Any]]:
+async def lookup(actor: Agent, uow: UnitDep, phone: str) -> list[dict[str, Any]]:
     """Who is calling: customers whose numbers match, exact matches first."""
-    matches = await customers.find_by_phone(session, actor.tenant_id, phone)
+    matches = await customers.lookup(uow, phone)
     return [{**customers.as_dict(m.customer), "match": m.strength} for m in matches]
 
 
 @router.get("/export")
 async def export(
-    actor: Supervisor, session: SessionDep, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
+    actor: Supervisor, uow: UnitDep, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv"
 ) -> Response:
-    _, rows = await customers.search_customers(session, actor.tenant_id, limit=1_000_000)
-    data = tabular.write_table(format, customers.export_rows(rows), sheet="customers")
+    file = await customer_import.export_file(uow, format)
     return Response(
-        data,
-        media_type=tabular.MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="customers.{format}"'},
+        file.data,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
 
 
 @router.post("/import")
-async def import_file(
-    actor: Supervisor, session: SessionDep, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
+async def import_file(actor: Supervisor, uow: UnitDep, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """CSV or XLSX with a header row (name, phones, address, email, vip_level, tags, notes,
     phone2…, custom.<field>). Bad rows are reported by row number; good rows load."""
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise Invalid("file_too_large", "at most 20 MB per import", field="file")
-    rows = tabular.read_table(file.filename or "", data)
-    report = await customers.import_rows(session, actor.tenant_id, rows)
+    report = await customer_import.import_file(uow, file.filename or "", data)
     return report.as_dict()
 
 
 @router.get("/{customer_id}")
-async def get(customer_id: str, actor: Agent, session: SessionDep) -> dict[str, Any]:
-    return customers.as_dict(await customers.get_customer(session, actor.tenant_id, customer_id))
+async def get(customer_id: str, actor: Agent, uow: UnitDep) -> dict[str, Any]:
+    return customers.as_dict(await customers.get_customer(uow, customer_id))
 
 
 @router.patch("/{customer_id}")
-async def change(customer_id: str, body: CustomerIn, actor: Agent, session: SessionDep) -> dict[str, Any]:
-    customer = await customers.update_customer(
-        session, actor.tenant_id, customer_id, body.model_dump(exclude_unset=True)
-    )
+async def change(customer_id: str, body: CustomerIn, actor: Agent, uow: UnitDep) -> dict[str, Any]:
+    customer = await customers.update_customer(uow, customer_id, body.model_dump(exclude_unset=True))
     return customers.as_dict(customer)
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete(customer_id: str, actor: Supervisor, session: SessionDep) -> Response:
-    await customers.delete_customer(session, actor.tenant_id, customer_id)
+async def delete(customer_id: str, actor: Supervisor, uow: UnitDep) -> Response:
+    await customers.delete_customer(uow, customer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
