@@ -17,9 +17,9 @@ from helpline.app.acd.center_service import CenterService
 from helpline.app.ivr import flows as ivr_flows
 from helpline.app.knowledge import articles as knowledge
 from helpline.app.people import users
-from helpline.app.people.ports import PeopleUnit
 from helpline.app.people.security import Passwords
 from helpline.app.telephony import sip_accounts
+from helpline.app.unit_of_work import AppUnit
 from helpline.app.workorders import admin as workorder_admin
 from helpline.domain.errors import NotFound
 
@@ -200,7 +200,7 @@ USERS = [
 
 async def load_demo(
     session: AsyncSession,
-    people: PeopleUnit,
+    people: AppUnit,
     service: CenterService,
     passwords: Passwords,
     tenant_id: str = "default",
@@ -240,9 +240,7 @@ async def load_demo(
             )
         if demo.extension:  # a SIP phone per seat: user = extension, password = the login's
             sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
-            await sip_accounts.set_account(
-                session, None, tenant_id, user.id, password=demo.password, username=sip_user
-            )
+            await sip_accounts.add_account(people, None, user.id, password=demo.password, username=sip_user)
     await _work_order_setup(session, tenant_id, leader_id=created["leader"])
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
     await ivr_flows.save_flow(

@@ -13,9 +13,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from helpline.app.people.ports import PeopleUnit
+from helpline.app.telephony.ports import TelephonyUnit
 
 
-class AppUnit(PeopleUnit, Protocol):
+class AppUnit(PeopleUnit, TelephonyUnit, Protocol):
     """Every capability's repositories."""
 
 

@@ -16,6 +16,13 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
+from helpline.adapters.db.repositories.telephony import (
+    SqlAgentExtensions,
+    SqlCallParties,
+    SqlCallQualityRepository,
+    SqlRecordingRepository,
+    SqlSipAccountRepository,
+)
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
 
@@ -65,6 +72,26 @@ class SqlUnitOfWork:
 
     def users_of(self, tenant_id: str) -> SqlUserRepository:
         return SqlUserRepository(self.session, tenant_id)
+
+    @cached_property
+    def sip_accounts(self) -> SqlSipAccountRepository:
+        return SqlSipAccountRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def agent_extensions(self) -> SqlAgentExtensions:
+        return SqlAgentExtensions(self.session, self._tenant_id)
+
+    @cached_property
+    def recordings(self) -> SqlRecordingRepository:
+        return SqlRecordingRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def call_quality(self) -> SqlCallQualityRepository:
+        return SqlCallQualityRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def call_parties(self) -> SqlCallParties:
+        return SqlCallParties(self.session, self._tenant_id)
 
 
 class SqlUnits:
