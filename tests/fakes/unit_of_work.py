@@ -14,6 +14,14 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
+from fakes.telephony import (
+    FakeAgentExtensions,
+    FakeCallParties,
+    FakeCallQualityRepository,
+    FakeRecordingRepository,
+    FakeSipAccountRepository,
+    TelephonyTables,
+)
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
 
@@ -23,6 +31,7 @@ class FakeStore:
     """Every capability's tables, as the committed state."""
 
     people: PeopleTables = field(default_factory=PeopleTables)
+    telephony: TelephonyTables = field(default_factory=TelephonyTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -76,6 +85,26 @@ class FakeUnitOfWork:
 
     def users_of(self, tenant_id: str) -> FakeUserRepository:
         return FakeUserRepository(self.work.people, tenant_id)
+
+    @property
+    def sip_accounts(self) -> FakeSipAccountRepository:
+        return FakeSipAccountRepository(self.work.telephony, self._tenant_id)
+
+    @property
+    def agent_extensions(self) -> FakeAgentExtensions:
+        return FakeAgentExtensions(self.work.telephony, self._tenant_id)
+
+    @property
+    def recordings(self) -> FakeRecordingRepository:
+        return FakeRecordingRepository(self.work.telephony, self._tenant_id)
+
+    @property
+    def call_quality(self) -> FakeCallQualityRepository:
+        return FakeCallQualityRepository(self.work.telephony, self._tenant_id)
+
+    @property
+    def call_parties(self) -> FakeCallParties:
+        return FakeCallParties(self.work.telephony, self._tenant_id)
 
 
 class FakeUnits:
