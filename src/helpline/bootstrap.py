@@ -36,11 +36,11 @@ from helpline.app.clock import Clock, SystemClock
 from helpline.app.floor.breaks import FloorService
 from helpline.app.floor.norm_alerts import NormAlertService
 from helpline.app.people.security import Passwords
-from helpline.app.telephony.softphone import SoftphoneService, build_softphone
+from helpline.app.telephony.softphone import SoftphoneService
 from helpline.app.workorders.calls import CallOrders, screen_pop_section
 from helpline.app.workorders.service import WorkOrderService
 from helpline.app.workorders.sla import SlaService
-from helpline.bootstrap_sip import SipRuntime, build_sip
+from helpline.bootstrap_sip import SipRuntime, build_sip, build_softphone
 from helpline.config import Settings, resolve_secret_key
 
 Hook = Callable[[], Awaitable[None]]
@@ -153,7 +153,8 @@ async def build_container(
     sessionmaker = make_sessionmaker(engine)
     clock = clock or SystemClock()
     bus = MemoryBus()
-    sip = build_sip(settings, sessionmaker) if settings.telephony == "sip" else None
+    units = SqlUnits(sessionmaker, bus)
+    sip = build_sip(settings, sessionmaker, units) if settings.telephony == "sip" else None
     switch: SimSwitch | SipSwitch = sip.switch if sip is not None else SimSwitch()
     recorder = SqlRecorder(make_sync_engine(settings.database_url, foreign_keys=True))
     centers = CenterService(clock, bus, switch, recorder)
@@ -190,7 +191,7 @@ async def build_container(
     container.centers.offer_hooks.append(container.screen_pop.for_offer)
     container.centers.dispatch_hooks.append(container.call_orders.on_events)
     container.screen_pop.sections.append(screen_pop_section)
-    container.softphone = build_softphone(sessionmaker, sip, settings.webrtc_ice_servers)
+    container.softphone = build_softphone(units, sip, settings.webrtc_ice_servers)
     container.centers.dispatch_hooks.append(container.softphone.on_events)
     container.on_shutdown(container.softphone.stop)
     try:

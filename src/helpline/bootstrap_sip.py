@@ -9,6 +9,7 @@ CLI commands build a container too, and must not take the server's SIP port.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,12 @@ from helpline.app.ivr.flows import FlowDirectory
 from helpline.app.ivr.prompts import PromptLibrary
 from helpline.app.ivr.queue_waiting import QueueWaiting
 from helpline.app.ivr.runner import IvrRunner
-from helpline.app.telephony.sip_accounts import SipDirectory
-from helpline.app.telephony.sip_bridge import AcdBridge, save_recordings
+from helpline.app.telephony.directory import SipDirectory
+from helpline.app.telephony.ports import TelephonyUnits
+from helpline.app.telephony.recordings import save_recordings
+from helpline.app.telephony.sip_accounts import load_directory
+from helpline.app.telephony.sip_bridge import AcdBridge
+from helpline.app.telephony.softphone import SoftphoneService
 from helpline.config import Settings
 
 log = structlog.get_logger("helpline.sip")
@@ -81,13 +86,14 @@ class SipRuntime:
     prompts: PromptLibrary
     runner: IvrRunner
     sessionmaker: async_sessionmaker[AsyncSession]
+    units: TelephonyUnits
     bridge: AcdBridge | None = None
     waiting: QueueWaiting | None = None
     started: bool = False
 
     def connect(self, centers: CenterService) -> None:
         """Make the ACD the switch's listener (the switch is already the ACD's telephony)."""
-        self.bridge = AcdBridge(centers, self.switch, self.sessionmaker)
+        self.bridge = AcdBridge(centers, self.switch, self.units)
         self.switch.listener = self.bridge
         self.switch.on_call_ended = self.bridge.call_ended
         self.runner.centers = centers
@@ -101,8 +107,9 @@ class SipRuntime:
 
     async def go_live(self) -> None:
         """Load accounts and flows, make sure the default prompts exist, then listen for SIP."""
+        async with self.units(self.settings.default_tenant) as uow:
+            accounts = await load_directory(uow, self.directory)
         async with self.sessionmaker() as session:
-            accounts = await self.directory.load(session)
             flows = await self.flows.load(session)
         if self.prompts.missing_defaults():  # first start: speak them (about a second)
             report = await self.prompts.generate_defaults()
@@ -147,7 +154,9 @@ class SipRuntime:
             self.started = False
 
 
-def build_sip(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> SipRuntime:
+def build_sip(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], units: TelephonyUnits
+) -> SipRuntime:
     """The switch and its IVR, not yet listening and not yet connected to the ACD."""
     directory = SipDirectory()
     flows = FlowDirectory(dict(settings.sip_inbound_numbers))
@@ -157,7 +166,7 @@ def build_sip(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
         prompts,
         sessionmaker,
         recordings_dir(settings),
-        functools.partial(save_recordings, sessionmaker),
+        functools.partial(save_recordings, units),
         can_transfer=bool(settings.sip_trunk),
     )
     switch = SipSwitch(
@@ -169,4 +178,31 @@ def build_sip(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
         ivr=runner.run,
         survey=runner.survey,
     )
-    return SipRuntime(settings, switch, directory, flows, prompts, runner, sessionmaker)
+    return SipRuntime(settings, switch, directory, flows, prompts, runner, sessionmaker, units)
+
+
+def webrtc_missing() -> bool:
+    try:
+        import aiortc  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def build_softphone(
+    units: TelephonyUnits, sip: SipRuntime | None, ice_servers: Sequence[str] = ()
+) -> SoftphoneService:
+    """The browser softphone's service, with a WebRTC gateway when the switch is SIP and
+    aiortc is installed (without one, the panel is told why there is no audio)."""
+    if sip is None or webrtc_missing():
+        return SoftphoneService(units, sip, None)
+    from helpline.adapters.webrtc.gateway import WebRtcGateway
+    from helpline.adapters.webrtc.sip_phone import RegisterFailed
+
+    def switch_address() -> tuple[str, int]:
+        config = sip.switch.config
+        host = config.host if config.host not in ("", "0.0.0.0") else "127.0.0.1"
+        return host, sip.switch.port
+
+    gateway = WebRtcGateway(switch_address, ice_servers=list(ice_servers))
+    return SoftphoneService(units, sip, gateway, register_failed=RegisterFailed)

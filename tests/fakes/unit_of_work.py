@@ -24,6 +24,14 @@ from fakes.floor import (
 from fakes.knowledge import FakeArticleRepository, FakeArticleVersionRepository, KnowledgeTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
+from fakes.telephony import (
+    FakeAgentExtensions,
+    FakeCallParties,
+    FakeCallQualityRepository,
+    FakeRecordingRepository,
+    FakeSipAccountRepository,
+    TelephonyTables,
+)
 from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
@@ -38,6 +46,7 @@ class FakeStore:
     floor: FloorTables = field(default_factory=FloorTables)
     knowledge: KnowledgeTables = field(default_factory=KnowledgeTables)
     customers: CustomerTables = field(default_factory=CustomerTables)
+    telephony: TelephonyTables = field(default_factory=TelephonyTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -127,6 +136,26 @@ class FakeUnitOfWork:
     @property
     def article_versions(self) -> FakeArticleVersionRepository:
         return FakeArticleVersionRepository(self.work.knowledge, self._tenant_id)
+
+    @property
+    def sip_accounts(self) -> FakeSipAccountRepository:
+        return FakeSipAccountRepository(self.work.telephony, self._tenant_id)
+
+    @property
+    def agent_extensions(self) -> FakeAgentExtensions:
+        return FakeAgentExtensions(self.work.telephony, self._tenant_id)
+
+    @property
+    def recordings(self) -> FakeRecordingRepository:
+        return FakeRecordingRepository(self.work.telephony, self._tenant_id)
+
+    @property
+    def call_quality(self) -> FakeCallQualityRepository:
+        return FakeCallQualityRepository(self.work.telephony, self._tenant_id)
+
+    @property
+    def call_parties(self) -> FakeCallParties:
+        return FakeCallParties(self.work.telephony, self._tenant_id)
 
 
 class FakeUnits:

@@ -242,9 +242,7 @@ async def load_demo(
             )
         if demo.extension:  # a SIP phone per seat: user = extension, password = the login's
             sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
-            await sip_accounts.set_account(
-                session, None, tenant_id, user.id, password=demo.password, username=sip_user
-            )
+            await sip_accounts.add_account(people, None, user.id, password=demo.password, username=sip_user)
     await _work_order_setup(session, tenant_id, leader_id=created["leader"], kb=people, clock=service.clock)
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
     await ivr_flows.save_flow(

@@ -17,9 +17,12 @@ from helpline.app.knowledge.ports import KnowledgeUnit
 from helpline.app.people.ports import CustomersUnit, PeopleUnit
 from helpline.app.reports.ports import ReportsUnit
 from helpline.app.search.ports import SearchUnit
+from helpline.app.telephony.ports import TelephonyUnit
 
 
-class AppUnit(PeopleUnit, CustomersUnit, KnowledgeUnit, SearchUnit, FloorUnit, ReportsUnit, Protocol):
+class AppUnit(
+    PeopleUnit, CustomersUnit, KnowledgeUnit, SearchUnit, FloorUnit, ReportsUnit, TelephonyUnit, Protocol
+):
     """Every capability's repositories."""
 
 

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from helpline.adapters.db.tables.acd import CallRecord
 from helpline.adapters.telephony.sip.rtp_packet import RtpPacket
 from helpline.adapters.telephony.sip.rtp_stats import FarEndReport, RtpStats, SourceStats
-from helpline.app.telephony.call_quality import leg_rows, save_quality
+from helpline.app.telephony.call_quality import leg_qualities
+from helpline.app.telephony.recordings import keep_ended_call
 
 
 def stats(role: str, codec: str, received: int, lost: int) -> RtpStats:
@@ -50,10 +51,11 @@ def test_quality_rows_are_kept_with_the_call_and_guarded_by_role_and_tenant(
                     arrived_at=datetime.now(UTC),
                 )
             )
-        rows = leg_rows(
+        legs = leg_qualities(
             {"caller": stats("caller", "PCMU", 240, 10), agent.id: stats("agent", "PCMA", 250, 0)}
         )
-        await save_quality(container.sessionmaker, "default", "sip-q1", rows)
+        async with container.units("default") as uow:
+            await keep_ended_call(uow, "sip-q1", [], legs)
 
     client.portal.call(store)
     for headers in (agent_headers, leader):

@@ -26,6 +26,13 @@ from helpline.adapters.db.repositories.knowledge import SqlArticleRepository, Sq
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.adapters.db.repositories.reports import SqlReportQueries
 from helpline.adapters.db.repositories.search import SqlSearchIndex
+from helpline.adapters.db.repositories.telephony import (
+    SqlAgentExtensions,
+    SqlCallParties,
+    SqlCallQualityRepository,
+    SqlRecordingRepository,
+    SqlSipAccountRepository,
+)
 from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
@@ -116,6 +123,26 @@ class SqlUnitOfWork:
     @cached_property
     def article_versions(self) -> SqlArticleVersionRepository:
         return SqlArticleVersionRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def sip_accounts(self) -> SqlSipAccountRepository:
+        return SqlSipAccountRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def agent_extensions(self) -> SqlAgentExtensions:
+        return SqlAgentExtensions(self.session, self._tenant_id)
+
+    @cached_property
+    def recordings(self) -> SqlRecordingRepository:
+        return SqlRecordingRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def call_quality(self) -> SqlCallQualityRepository:
+        return SqlCallQualityRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def call_parties(self) -> SqlCallParties:
+        return SqlCallParties(self.session, self._tenant_id)
 
 
 class SqlUnits:

@@ -1,76 +1,38 @@
-"""Call quality rows: the media figures of each leg of a finished call (RTP received, lost,
+"""Call quality: the media figures of each leg of a finished call (RTP received, lost,
 jitter; what the far end's RTCP said), kept with the call and read back by the API."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from helpline.adapters.db.tables.telephony import CallLegQuality
-
-FIELDS = (
-    "codec",
-    "packets_sent",
-    "octets_sent",
-    "packets_received",
-    "octets_received",
-    "packets_lost",
-    "jitter_ms",
-    "rtcp_sent",
-    "rtcp_received",
-    "remote_fraction_lost",
-    "remote_packets_lost",
-    "remote_jitter_ms",
-    "rtt_ms",
-)
+from helpline.app.telephony.ports import LegStats, TelephonyUnit
+from helpline.app.telephony.recordings import may_hear
+from helpline.domain.telephony.records import QUALITY_FIGURES, LegQuality
 
 
-class LegStats(Protocol):
-    """What the switch keeps per leg (``RtpStats``)."""
-
-    role: str
-
-    def quality(self) -> dict[str, Any]: ...
-
-
-def leg_rows(rtp: Mapping[str, LegStats]) -> list[dict[str, Any]]:
-    """One row per leg: ``leg`` (``caller`` or the party's id), ``role`` and the figures."""
-    return [
-        {"leg": leg, "role": stats.role or ("caller" if leg == "caller" else "agent"), **stats.quality()}
-        for leg, stats in rtp.items()
-    ]
+def leg_qualities(rtp: Mapping[str, LegStats]) -> list[LegQuality]:
+    """One record per leg: ``leg`` (``caller`` or the party's id), ``role`` and the figures,
+    cut to what storage holds."""
+    legs = []
+    for leg, stats in rtp.items():
+        figures = stats.quality()
+        values = {name: figures[name] for name in QUALITY_FIGURES if figures.get(name) is not None}
+        values["codec"] = str(values.get("codec") or "")[:8]
+        role = stats.role or ("caller" if leg == "caller" else "agent")
+        legs.append(LegQuality(leg=str(leg)[:64], role=str(role)[:16], **values))
+    return legs
 
 
-async def save_quality(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    tenant_id: str,
-    call_id: str,
-    rows: Sequence[dict[str, Any]],
-) -> None:
-    if not rows:
-        return
-    async with sessionmaker() as session, session.begin():
-        for row in rows:
-            values = {k: row.get(k) for k in FIELDS}
-            values["codec"] = (values["codec"] or "")[:8]
-            session.add(
-                CallLegQuality(
-                    tenant_id=tenant_id,
-                    call_id=call_id,
-                    leg=str(row["leg"])[:64],
-                    role=str(row["role"])[:16],
-                    **values,
-                )
-            )
+def quality_row(leg: LegQuality) -> dict[str, Any]:
+    """A leg as the API and /metrics see it: ``leg``, ``role``, then the figures."""
+    return asdict(leg)
 
 
-async def call_quality(session: AsyncSession, tenant_id: str, call_id: str) -> list[dict[str, Any]]:
-    rows = await session.scalars(
-        select(CallLegQuality)
-        .where(CallLegQuality.tenant_id == tenant_id, CallLegQuality.call_id == call_id)
-        .order_by(CallLegQuality.id)
-    )
-    return [{"leg": r.leg, "role": r.role, **{k: getattr(r, k) for k in FIELDS}} for r in rows.all()]
+async def call_quality(
+    uow: TelephonyUnit, call_id: str, *, user_id: str, leader: bool
+) -> Sequence[LegQuality]:
+    """The legs of a call the asker may hear (:func:`may_hear`)."""
+    await may_hear(uow, call_id, user_id=user_id, leader=leader)
+    return await uow.call_quality.of_call(call_id)

@@ -19,15 +19,21 @@ ringing there is released (``cancel_ring``); a call the ACD cannot take is hung 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpline.adapters.db.tables.telephony import CallRecording
 from helpline.app.acd.center_service import CenterService
-from helpline.app.telephony.call_quality import leg_rows, save_quality
+from helpline.app.telephony.call_quality import leg_qualities, quality_row
+from helpline.app.telephony.ports import (
+    EndedCall,
+    InboundCall,
+    QualityObserver,
+    SwitchControl,
+    TelephonyUnits,
+)
+from helpline.app.telephony.recordings import keep_ended_call
 from helpline.domain.acd.call import Call, CallState
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.acd.internal_calls import INTERNAL_FROM
@@ -42,11 +48,7 @@ from helpline.domain.events import (
     ConsultStarted,
     Event,
 )
-
-if TYPE_CHECKING:  # the switch's own types; only the SIP package knows SIP
-    from helpline.adapters.telephony.sip.listener import InboundCall
-    from helpline.adapters.telephony.sip.quality import MediaMetrics
-    from helpline.adapters.telephony.sip.summary import CallSummary
+from helpline.domain.telephony.records import Recording
 
 log = structlog.get_logger("helpline.sip_bridge")
 # digits -> queue when the IVR is the built-in one-prompt menu (the demo's queues)
@@ -54,51 +56,18 @@ DEFAULT_MENU = {"1": "general", "2": "complaints", "3": "english"}
 ENDED_IN_IVR = ("hangup", "voicemail", "callback", "transfer", "self_service")
 
 
-class SwitchControl(Protocol):
-    """What the bridge itself asks of the switch (besides the ACD's Telephony commands)."""
-
-    async def hangup(self, tenant_id: str, call_id: str) -> None: ...
-
-    async def cancel_ring(self, tenant_id: str, call_id: str, agent_id: str) -> None: ...
-
-    async def release_agent(self, tenant_id: str, call_id: str, agent_id: str) -> None: ...
-
-    async def consult(
-        self,
-        tenant_id: str,
-        call_id: str,
-        consult_id: str,
-        agent_id: str,
-        *,
-        target_agent_id: str | None = None,
-        number: str | None = None,
-    ) -> None: ...
-
-    async def end_consult(self, tenant_id: str, call_id: str, consult_id: str, outcome: str) -> None: ...
-
-    async def transfer_out(self, tenant_id: str, call_id: str, number: str) -> bool: ...
-
-    def carries(self, tenant_id: str, call_id: str) -> bool: ...
-
-    async def dial(self, tenant_id: str, call_id: str, agent_id: str, number: str) -> bool: ...
-
-    async def internal_call(self, tenant_id: str, call_id: str, agent_id: str, callee: str) -> bool: ...
-
-
 QueuedHook = Callable[[str, str], Awaitable[None]]  # (tenant, call id): the call is waiting
 DigitHook = Callable[[str, str, str], Awaitable[None]]  # (tenant, call id, digit)
 
 
 class AcdBridge:
-    def __init__(
-        self, centers: CenterService, switch: SwitchControl, sessionmaker: async_sessionmaker[AsyncSession]
-    ) -> None:
+    def __init__(self, centers: CenterService, switch: SwitchControl, units: TelephonyUnits) -> None:
         self.centers = centers
         self.switch = switch
-        self.sessionmaker = sessionmaker
+        self.units = units
         self.on_queued: list[QueuedHook] = []  # queue announcements start here
         self.on_digit: list[DigitHook] = []  # keys pressed while waiting (the callback offer)
-        self.media_metrics: MediaMetrics | None = None  # /metrics: RTP/RTCP of ended legs
+        self.media_metrics: QualityObserver | None = None  # /metrics: RTP/RTCP of ended legs
 
     async def _run(
         self, tenant_id: str, action: Callable[[ContactCenter, float], list[Event]], what: str, **context: Any
@@ -279,47 +248,19 @@ class AcdBridge:
 
     # -- recordings ---------------------------------------------------------------------------
 
-    async def call_ended(self, summary: CallSummary) -> None:
+    async def call_ended(self, summary: EndedCall) -> None:
         """Link the call's recording (and its split files) to its call record; keep the
         media quality of each leg."""
-        await self.save_recordings(
-            summary.tenant_id,
-            summary.call_id,
-            "call",
-            [(str(p), summary.recording_seconds) for p in summary.recordings],
-        )
-        for kind, path in summary.split_recordings:  # stereo, or caller and agent apart
-            await self.save_recordings(
-                summary.tenant_id, summary.call_id, kind, [(str(path), summary.recording_seconds)]
-            )
-        rows = leg_rows(summary.rtp)
-        await save_quality(self.sessionmaker, summary.tenant_id, summary.call_id, rows)
+        seconds = round(summary.recording_seconds, 3)
+        recordings = [Recording(summary.call_id, "call", str(p), seconds) for p in summary.recordings]
+        recordings += [  # stereo, or caller and agent apart
+            Recording(summary.call_id, kind, str(path), seconds) for kind, path in summary.split_recordings
+        ]
+        legs = leg_qualities(summary.rtp)
+        async with self.units(summary.tenant_id) as uow:
+            await keep_ended_call(uow, summary.call_id, recordings, legs)
         if self.media_metrics is not None:
-            self.media_metrics.observe(summary.tenant_id, rows)
-
-    async def save_recordings(
-        self, tenant_id: str, call_id: str, kind: str, files: Sequence[tuple[str, float]]
-    ) -> None:
-        await save_recordings(self.sessionmaker, tenant_id, call_id, kind, files)
-
-
-async def save_recordings(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    tenant_id: str,
-    call_id: str,
-    kind: str,
-    files: Sequence[tuple[str, float]],
-) -> None:
-    """Link WAV files (the call's recording, a voicemail) to the call record."""
-    if not files:
-        return
-    async with sessionmaker() as session, session.begin():
-        for path, seconds in files:
-            session.add(
-                CallRecording(
-                    tenant_id=tenant_id, call_id=call_id, kind=kind, path=path, seconds=round(seconds, 3)
-                )
-            )
+            self.media_metrics.observe(summary.tenant_id, [quality_row(leg) for leg in legs])
 
 
 def _queue_for(center: ContactCenter, wanted: str) -> str:

@@ -13,19 +13,14 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpline.adapters.db.tables.telephony import SipAccount
 from helpline.app.telephony import sip_accounts
+from helpline.app.telephony.ports import SipSide, SoftphoneGateway, SoftphoneLine, TelephonyUnits
 from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 from helpline.domain.events import CallAnswered, Event
-
-if TYPE_CHECKING:
-    from helpline.adapters.webrtc.gateway import WebRtcGateway
-    from helpline.bootstrap_sip import SipRuntime
 
 log = structlog.get_logger("helpline.softphone")
 MAX_OFFER = 64 * 1024
@@ -36,24 +31,26 @@ VIRTUAL_SWITCH = "virtual_switch"  # HELPLINE_TELEPHONY=sim: there is no audio a
 NO_WEBRTC = "no_webrtc"  # aiortc is not installed
 
 
-def webrtc_missing() -> bool:
-    try:
-        import aiortc  # noqa: F401
-    except ImportError:
-        return True
-    return False
+class NoRegistration(Exception):
+    """Never raised: the ``register_failed`` of a service without a gateway."""
 
 
 class SoftphoneService:
+    """The softphone of every signed-in user. ``gateway`` is None where there is no audio (the
+    virtual switch, or no aiortc); ``register_failed`` is the error its ``open`` raises when
+    the switch refuses the phone's registration."""
+
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        sip: SipRuntime | None,
-        gateway: WebRtcGateway | None,
+        units: TelephonyUnits,
+        sip: SipSide | None,
+        gateway: SoftphoneGateway | None,
+        register_failed: type[Exception] = NoRegistration,
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.units = units
         self.sip = sip
         self.gateway = gateway
+        self.register_failed = register_failed
 
     @property
     def unavailable(self) -> str | None:
@@ -73,7 +70,7 @@ class SoftphoneService:
             return {**base, "state": "off", "call": None}
         return {**base, **line.snapshot()}
 
-    def _require(self) -> WebRtcGateway:
+    def _require(self) -> SoftphoneGateway:
         reason = self.unavailable
         if reason is not None or self.gateway is None or self.sip is None or not self.sip.started:
             raise InvalidTransition(
@@ -89,13 +86,11 @@ class SoftphoneService:
         if "m=audio" not in offer_sdp or len(offer_sdp) > MAX_OFFER:
             raise Invalid("invalid_offer", "an SDP offer with one audio stream is needed", field="sdp")
         username, password = await self.account(tenant_id, user_id)
-        from helpline.adapters.webrtc.sip_phone import RegisterFailed
-
         try:
             directory = self.sip.directory if self.sip is not None else None
             current = (lambda: directory.passwords.get(username, password)) if directory else password
             _, answer = await gateway.open((tenant_id, user_id), username, current, offer_sdp)
-        except RegisterFailed as exc:
+        except self.register_failed as exc:
             raise InvalidTransition("softphone_register_failed", str(exc)) from exc
         except ValueError as exc:  # aiortc refuses an offer it cannot answer
             raise Invalid("invalid_offer", f"the offer cannot be answered: {exc}", field="sdp") from exc
@@ -106,7 +101,7 @@ class SoftphoneService:
             return False
         return await self.gateway.close((tenant_id, user_id), line_id=line_id)
 
-    def _line(self, tenant_id: str, user_id: str) -> Any:
+    def _line(self, tenant_id: str, user_id: str) -> SoftphoneLine:
         line = self.gateway.get((tenant_id, user_id)) if self.gateway is not None else None
         if line is None:
             raise NotFound("softphone_off", "the softphone is not on")
@@ -136,26 +131,22 @@ class SoftphoneService:
         """The user's SIP user name and password; created when missing (the extension as the
         user name, or ``web-<user>`` for users without one; a random password)."""
         assert self.sip is not None
-        async with self.sessionmaker() as session, session.begin():
-            try:
-                row: SipAccount = await sip_accounts.get_account(session, tenant_id, user_id)
-                return row.username, row.password
-            except NotFound:
-                pass
+        async with self.units(tenant_id) as uow:
+            found = await uow.sip_accounts.get(user_id)
+            if found is not None:
+                return found.username, found.password
             password = secrets.token_urlsafe(18)
             try:
-                row = await sip_accounts.set_account(
-                    session, self.sip.directory, tenant_id, user_id, password=password
-                )
+                account = await sip_accounts.set_account(uow, self.sip.directory, user_id, password=password)
             except Invalid as exc:
                 if exc.code != "username_required":
                     raise
                 username = "web-" + UNSAFE.sub("", user_id)[:40]
-                row = await sip_accounts.set_account(
-                    session, self.sip.directory, tenant_id, user_id, password=password, username=username
+                account = await sip_accounts.set_account(
+                    uow, self.sip.directory, user_id, password=password, username=username
                 )
-            log.info("softphone_account_created", tenant=tenant_id, user=user_id, sip_user=row.username)
-            return row.username, row.password
+        log.info("softphone_account_created", tenant=tenant_id, user=user_id, sip_user=account.username)
+        return account.username, account.password
 
     def on_events(self, events: Sequence[Event]) -> None:
         """A dispatch hook of the ACD: the desktop answered -> the agent's softphone picks up.
@@ -174,19 +165,3 @@ class SoftphoneService:
     async def stop(self) -> None:
         if self.gateway is not None:  # after the switch stopped (shutdown order): no unregister
             await self.gateway.close_all(unregister=self.sip is not None and self.sip.started)
-
-
-def build_softphone(
-    sessionmaker: async_sessionmaker[AsyncSession], sip: SipRuntime | None, ice_servers: Sequence[str] = ()
-) -> SoftphoneService:
-    """The service, with a gateway when the switch is SIP and aiortc is installed."""
-    if sip is None or webrtc_missing():
-        return SoftphoneService(sessionmaker, sip, None)
-    from helpline.adapters.webrtc.gateway import WebRtcGateway
-
-    def switch_address() -> tuple[str, int]:
-        config = sip.switch.config
-        host = config.host if config.host not in ("", "0.0.0.0") else "127.0.0.1"
-        return host, sip.switch.port
-
-    return SoftphoneService(sessionmaker, sip, WebRtcGateway(switch_address, ice_servers=list(ice_servers)))

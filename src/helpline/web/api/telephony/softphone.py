@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1/softphone", tags=["softphone"])
 
 def get_softphone(container: ContainerDep) -> SoftphoneService:
     if container.softphone is None:  # a container built without one: nothing to offer
-        return SoftphoneService(container.sessionmaker, container.sip, None)
+        return SoftphoneService(container.units, container.sip, None)
     return container.softphone
 
 
