@@ -13,6 +13,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.acd import (
+    AcdTables,
+    FakeAgentProfileRepository,
+    FakeCallbackRepository,
+    FakeCallRecordRepository,
+    FakeQueueRepository,
+    FakeSkillRepository,
+    FakeTenantSettingsRepository,
+)
+from fakes.ivr import FakeIvrFlowRepository, IvrTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
@@ -23,6 +33,8 @@ class FakeStore:
     """Every capability's tables, as the committed state."""
 
     people: PeopleTables = field(default_factory=PeopleTables)
+    acd: AcdTables = field(default_factory=AcdTables)
+    ivr: IvrTables = field(default_factory=IvrTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -76,6 +88,34 @@ class FakeUnitOfWork:
 
     def users_of(self, tenant_id: str) -> FakeUserRepository:
         return FakeUserRepository(self.work.people, tenant_id)
+
+    @property
+    def queues(self) -> FakeQueueRepository:
+        return FakeQueueRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def agent_profiles(self) -> FakeAgentProfileRepository:
+        return FakeAgentProfileRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def skills(self) -> FakeSkillRepository:
+        return FakeSkillRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def tenant_settings(self) -> FakeTenantSettingsRepository:
+        return FakeTenantSettingsRepository(self.work.people, self._tenant_id)
+
+    @property
+    def callbacks(self) -> FakeCallbackRepository:
+        return FakeCallbackRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def call_records(self) -> FakeCallRecordRepository:
+        return FakeCallRecordRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def ivr_flows(self) -> FakeIvrFlowRepository:
+        return FakeIvrFlowRepository(self.work.ivr, self._tenant_id)
 
 
 class FakeUnits:

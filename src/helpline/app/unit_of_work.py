@@ -12,10 +12,12 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from helpline.app.acd.ports import AcdUnit
+from helpline.app.ivr.ports import IvrUnit
 from helpline.app.people.ports import PeopleUnit
 
 
-class AppUnit(PeopleUnit, Protocol):
+class AppUnit(IvrUnit, AcdUnit, PeopleUnit, Protocol):
     """Every capability's repositories."""
 
 

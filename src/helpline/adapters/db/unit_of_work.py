@@ -15,6 +15,15 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db.repositories.acd import (
+    SqlAgentProfileRepository,
+    SqlCallbackRepository,
+    SqlCallRecordRepository,
+    SqlQueueRepository,
+    SqlSkillRepository,
+    SqlTenantSettingsRepository,
+)
+from helpline.adapters.db.repositories.ivr import SqlIvrFlowRepository
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
@@ -65,6 +74,34 @@ class SqlUnitOfWork:
 
     def users_of(self, tenant_id: str) -> SqlUserRepository:
         return SqlUserRepository(self.session, tenant_id)
+
+    @cached_property
+    def queues(self) -> SqlQueueRepository:
+        return SqlQueueRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def agent_profiles(self) -> SqlAgentProfileRepository:
+        return SqlAgentProfileRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def skills(self) -> SqlSkillRepository:
+        return SqlSkillRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def tenant_settings(self) -> SqlTenantSettingsRepository:
+        return SqlTenantSettingsRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def callbacks(self) -> SqlCallbackRepository:
+        return SqlCallbackRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def call_records(self) -> SqlCallRecordRepository:
+        return SqlCallRecordRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def ivr_flows(self) -> SqlIvrFlowRepository:
+        return SqlIvrFlowRepository(self.session, self._tenant_id)
 
 
 class SqlUnits:
