@@ -188,12 +188,11 @@ async def stage_queue(
 
 
 async def _require_queues(uow: AcdUnit, queue_ids: Iterable[str]) -> None:
-    wanted = set(queue_ids)
-    if not wanted:
-        return
-    stored = {q.id for q in await uow.queues.list()}
-    for queue_id in sorted(wanted - stored):
-        raise NotFound("queue_not_found", f"no queue {queue_id}", queue_id=queue_id)
+    """Every queue named is stored (the live core refuses a configuration naming one it
+    lacks; checked here, before the commit, where a refusal still stores nothing)."""
+    for queue_id in sorted(set(queue_ids)):
+        if await uow.queues.get(queue_id) is None:
+            raise NotFound("queue_not_found", f"no queue {queue_id}", queue_id=queue_id)
 
 
 async def delete_queue(uow: AcdUnit, centers: CenterService, queue_id: str) -> None:
