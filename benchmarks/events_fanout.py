@@ -419,18 +419,14 @@ async def populate(workdir: Path, clients: int) -> list[Person]:
     now = datetime.now(UTC)
     container = await build_container(settings)
     async with container, container.sessionmaker() as session, session.begin():
-        await acd_config.save_queue(
-            session,
-            container.centers,
-            TENANT,
-            QUEUE,
-            {"name": "综合 general", "wrapup_seconds": 1.0},
-            create=True,
+        uow = container.units.joined(session, TENANT)
+        await acd_config.stage_queue(
+            uow, container.centers, QUEUE, {"name": "综合 general", "wrapup_seconds": 1.0}, create=True
         )
         for i in range(clients + 1):
             role = "leader" if i < leaders else "agent"
             user = await users.add_user(
-                container.units.joined(session, TENANT),
+                uow,
                 container.passwords,
                 username=f"{role}{i:04d}",
                 password="bench-pass-123",
@@ -439,10 +435,9 @@ async def populate(workdir: Path, clients: int) -> list[Person]:
             )
             await session.flush()
             if role == "agent":
-                await acd_config.save_agent(
-                    session,
+                await acd_config.stage_agent(
+                    uow,
                     container.centers,
-                    TENANT,
                     user.id,
                     {"queues": {QUEUE: 0}, "extension": f"{8000 + i}"},
                     create=True,
@@ -451,6 +446,7 @@ async def populate(workdir: Path, clients: int) -> list[Person]:
                 SECRET, user_id=user.id, tenant_id=TENANT, role=role, ttl=timedelta(hours=2), now=now
             )
             people.append(Person(user.id, role, token))
+        await uow.commit()
     return people
 
 

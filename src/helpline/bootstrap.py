@@ -79,8 +79,7 @@ class Container:
         Only the server goes live; CLI commands that just read or write rows do not.
         """
         try:
-            async with self.sessionmaker() as session:
-                await acd_config.load_all(session, self.centers)
+            await acd_config.load_all(self.units, self.centers, self.settings.default_tenant)
         except SQLAlchemyError as exc:  # stay up, so /healthz can say what is wrong
             structlog.get_logger("helpline").error("live_state_not_loaded", error=str(exc))
         await self.centers.start()
@@ -154,7 +153,7 @@ async def build_container(
     clock = clock or SystemClock()
     bus = MemoryBus()
     units = SqlUnits(sessionmaker, bus)
-    sip = build_sip(settings, sessionmaker, units) if settings.telephony == "sip" else None
+    sip = build_sip(settings, sessionmaker, units, clock) if settings.telephony == "sip" else None
     switch: SimSwitch | SipSwitch = sip.switch if sip is not None else SimSwitch()
     recorder = SqlRecorder(make_sync_engine(settings.database_url, foreign_keys=True))
     centers = CenterService(clock, bus, switch, recorder)

@@ -16,10 +16,14 @@ from pathlib import Path
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters import audio
+from helpline.adapters.db.repositories.ivr import SqlCallerLookup
+from helpline.adapters.db.unit_of_work import SqlUnits
 from helpline.adapters.telephony.sip.config import SipConfig
 from helpline.adapters.telephony.sip.switch import SipSwitch
 from helpline.adapters.tts import EspeakTts
 from helpline.app.acd.center_service import CenterService
+from helpline.app.clock import Clock
 from helpline.app.ivr.flows import FlowDirectory
 from helpline.app.ivr.prompts import PromptLibrary
 from helpline.app.ivr.queue_waiting import QueueWaiting
@@ -45,7 +49,7 @@ def prompts_dir(settings: Settings) -> Path:
 
 def prompt_library(settings: Settings) -> PromptLibrary:
     root = prompts_dir(settings)
-    return PromptLibrary(root, EspeakTts(root / "tts"))
+    return PromptLibrary(root, EspeakTts(root / "tts"), audio)
 
 
 def sip_config(settings: Settings, directory: SipDirectory, numbers: dict[str, str]) -> SipConfig:
@@ -86,7 +90,7 @@ class SipRuntime:
     prompts: PromptLibrary
     runner: IvrRunner
     sessionmaker: async_sessionmaker[AsyncSession]
-    units: TelephonyUnits
+    units: SqlUnits
     bridge: AcdBridge | None = None
     waiting: QueueWaiting | None = None
     started: bool = False
@@ -98,7 +102,7 @@ class SipRuntime:
         self.switch.on_call_ended = self.bridge.call_ended
         self.runner.centers = centers
         self.waiting = QueueWaiting(
-            centers, self.switch, self.flows, self.prompts, self.runner, self.sessionmaker
+            centers, self.switch, self.flows, self.prompts, self.runner, self.units, clock=centers.clock.now
         )
         self.bridge.on_queued.append(self.waiting.on_queued)
         self.bridge.on_digit.append(self.waiting.on_digit)
@@ -109,8 +113,7 @@ class SipRuntime:
         """Load accounts and flows, make sure the default prompts exist, then listen for SIP."""
         async with self.units(self.settings.default_tenant) as uow:
             accounts = await load_directory(uow, self.directory)
-        async with self.sessionmaker() as session:
-            flows = await self.flows.load(session)
+            flows = await self.flows.load(uow.ivr_flows)
         if self.prompts.missing_defaults():  # first start: speak them (about a second)
             report = await self.prompts.generate_defaults()
             log.info(
@@ -155,7 +158,7 @@ class SipRuntime:
 
 
 def build_sip(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], units: TelephonyUnits
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], units: SqlUnits, clock: Clock
 ) -> SipRuntime:
     """The switch and its IVR, not yet listening and not yet connected to the ACD."""
     directory = SipDirectory()
@@ -164,10 +167,12 @@ def build_sip(
     runner = IvrRunner(
         flows,
         prompts,
-        sessionmaker,
+        units,
         recordings_dir(settings),
         functools.partial(save_recordings, units),
+        clock=clock.now,
         can_transfer=bool(settings.sip_trunk),
+        lookup=SqlCallerLookup(sessionmaker),
     )
     switch = SipSwitch(
         sip_config(settings, directory, flows.numbers),

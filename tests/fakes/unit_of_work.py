@@ -13,6 +13,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakes.acd import (
+    AcdTables,
+    FakeAgentProfileRepository,
+    FakeCallbackRepository,
+    FakeCallRecordRepository,
+    FakeQueueRepository,
+    FakeSkillRepository,
+    FakeTenantSettingsRepository,
+)
 from fakes.customers import CustomerTables, FakeCustomerRepository
 from fakes.floor import (
     FakeAlertRepository,
@@ -21,6 +30,7 @@ from fakes.floor import (
     FakeNormPolicyRepository,
     FloorTables,
 )
+from fakes.ivr import FakeIvrFlowRepository, IvrTables
 from fakes.knowledge import FakeArticleRepository, FakeArticleVersionRepository, KnowledgeTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
@@ -47,6 +57,8 @@ class FakeStore:
     knowledge: KnowledgeTables = field(default_factory=KnowledgeTables)
     customers: CustomerTables = field(default_factory=CustomerTables)
     telephony: TelephonyTables = field(default_factory=TelephonyTables)
+    acd: AcdTables = field(default_factory=AcdTables)
+    ivr: IvrTables = field(default_factory=IvrTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -156,6 +168,34 @@ class FakeUnitOfWork:
     @property
     def call_parties(self) -> FakeCallParties:
         return FakeCallParties(self.work.telephony, self._tenant_id)
+
+    @property
+    def queues(self) -> FakeQueueRepository:
+        return FakeQueueRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def agent_profiles(self) -> FakeAgentProfileRepository:
+        return FakeAgentProfileRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def skills(self) -> FakeSkillRepository:
+        return FakeSkillRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def tenant_settings(self) -> FakeTenantSettingsRepository:
+        return FakeTenantSettingsRepository(self.work.people, self._tenant_id)
+
+    @property
+    def callbacks(self) -> FakeCallbackRepository:
+        return FakeCallbackRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def call_records(self) -> FakeCallRecordRepository:
+        return FakeCallRecordRepository(self.work.acd, self._tenant_id)
+
+    @property
+    def ivr_flows(self) -> FakeIvrFlowRepository:
+        return FakeIvrFlowRepository(self.work.ivr, self._tenant_id)
 
 
 class FakeUnits:

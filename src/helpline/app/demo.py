@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.adapters.db.tables.people import Tenant
 from helpline.app.acd import config as acd_config
 from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
@@ -202,28 +201,28 @@ USERS = [
 
 async def load_demo(
     session: AsyncSession,
-    people: AppUnit,
+    uow: AppUnit,
     service: CenterService,
     passwords: Passwords,
     tenant_id: str = "default",
     *,
     once: bool = True,
 ) -> bool:
-    """Create the demo users, skills and queues. False when they were loaded before.
-    ``people`` is a unit on ``session`` (the capabilities not yet on ports take the session)."""
-    tenant = await session.get(Tenant, tenant_id)
-    if tenant is None:
+    """Create the demo users, skills, queues and voice menu, in one transaction; False when
+    they were loaded before. ``uow`` is a unit on ``session`` (the capabilities not yet on
+    ports take the session). Commits; the live ACD takes the queues and agents then."""
+    if await uow.tenants.get(tenant_id) is None:
         raise NotFound("tenant_not_found", f"no tenant {tenant_id!r}")
-    if once and (tenant.settings or {}).get("demo_loaded"):
+    if once and (await uow.tenant_settings.get()).get("demo_loaded"):
         return False
     for skill_id, name in SKILLS.items():
-        await acd_config.save_skill(session, tenant_id, skill_id, name, "")
+        await acd_config.stage_skill(uow, skill_id, name, "")
     for queue_id, values in QUEUES:
-        await acd_config.save_queue(session, service, tenant_id, queue_id, values, create=True)
+        await acd_config.stage_queue(uow, service, queue_id, values, create=True)
     created: dict[str, str] = {}
     for demo in USERS:
         user = await users.add_user(
-            people,
+            uow,
             passwords,
             username=demo.username,
             password=demo.password,
@@ -232,24 +231,23 @@ async def load_demo(
         )
         created[demo.username] = user.id
         if demo.queues is not None:
-            await acd_config.save_agent(
-                session,
+            await acd_config.stage_agent(
+                uow,
                 service,
-                tenant_id,
                 user.id,
                 {"extension": demo.extension, "skills": demo.skills, "queues": demo.queues},
                 create=True,
             )
         if demo.extension:  # a SIP phone per seat: user = extension, password = the login's
             sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
-            await sip_accounts.add_account(people, None, user.id, password=demo.password, username=sip_user)
-    await _work_order_setup(session, tenant_id, leader_id=created["leader"], kb=people, clock=service.clock)
+            await sip_accounts.add_account(uow, None, user.id, password=demo.password, username=sip_user)
+    await _work_order_setup(session, tenant_id, leader_id=created["leader"], kb=uow, clock=service.clock)
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
-    await ivr_flows.save_flow(
-        session, None, tenant_id, "default", {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW}
+    await ivr_flows.stage_flow(
+        uow, None, "default", {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW}
     )
-    tenant.settings = {**(tenant.settings or {}), "demo_loaded": True}
-    await session.flush()
+    await uow.tenant_settings.update({"demo_loaded": True})
+    await uow.commit()
     return True
 
 

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from helpline.app.acd.ports import AcdUnit
 from helpline.app.floor.ports import FloorUnit
+from helpline.app.ivr.ports import IvrUnit
 from helpline.app.knowledge.ports import KnowledgeUnit
 from helpline.app.people.ports import CustomersUnit, PeopleUnit
 from helpline.app.reports.ports import ReportsUnit
@@ -21,7 +23,16 @@ from helpline.app.telephony.ports import TelephonyUnit
 
 
 class AppUnit(
-    PeopleUnit, CustomersUnit, KnowledgeUnit, SearchUnit, FloorUnit, ReportsUnit, TelephonyUnit, Protocol
+    IvrUnit,
+    AcdUnit,
+    PeopleUnit,
+    CustomersUnit,
+    KnowledgeUnit,
+    SearchUnit,
+    FloorUnit,
+    ReportsUnit,
+    TelephonyUnit,
+    Protocol,
 ):
     """Every capability's repositories."""
 

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from helpline.adapters.db.tables.acd import AgentProfile, AgentStateLog, CallRecord
+from helpline.app.acd import config as acd_config
+from helpline.app.acd.center_service import CenterService
 
 
 def _rows(client: TestClient, model: Any) -> list[Any]:
@@ -269,3 +271,25 @@ def test_prometheus_sees_the_live_floor(client: TestClient, make_user: Any) -> N
     assert 'helpline_queue_waiting_calls{queue="general",tenant="default"} 1.0' in text
     assert 'helpline_agents{state="logged_out",tenant="default"} 1.0' in text
     assert 'helpline_active_calls{tenant="default"} 1.0' in text
+
+
+def test_a_restart_rebuilds_the_live_acd_from_what_was_committed(client: TestClient, make_user: Any) -> None:
+    floor = Floor(client, make_user)
+    floor.queue("general")
+    floor.queue("english", exit_action="queue", exit_queue_id="general")
+    floor.queue("old")
+    agent_id, _ = floor.agent({"english": 0, "old": 1}, ready=False)
+    assert client.put("/api/v1/reasons", headers=floor.admin, json={"reasons": ["休息"]}).status_code == 200
+    assert client.delete("/api/v1/queues/old", headers=floor.admin).status_code == 204
+    live = client.get(f"/api/v1/agents/{agent_id}", headers=floor.leader).json()
+    assert live["queues"] == {"english": 0}, "the live ACD took the deletion at its commit"
+    container = client.app.state.container  # type: ignore[attr-defined]
+
+    async def restart() -> tuple[set[str], dict[str, int], set[str]]:
+        restarted = CenterService(container.clock, container.bus, container.switch)
+        await acd_config.load_all(container.units, restarted)
+        center = restarted.center("default")
+        return set(center.router.queues), center.agent(agent_id).queues, center.not_ready_reasons
+
+    queues, memberships, reasons = client.portal.call(restart)  # type: ignore[union-attr]
+    assert queues == {"general", "english"} and memberships == {"english": 0} and reasons == {"休息"}

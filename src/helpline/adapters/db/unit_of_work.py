@@ -15,6 +15,14 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db.repositories.acd import (
+    SqlAgentProfileRepository,
+    SqlCallbackRepository,
+    SqlCallRecordRepository,
+    SqlQueueRepository,
+    SqlSkillRepository,
+    SqlTenantSettingsRepository,
+)
 from helpline.adapters.db.repositories.customers import SqlCustomerRepository
 from helpline.adapters.db.repositories.floor import (
     SqlAlertRepository,
@@ -22,6 +30,7 @@ from helpline.adapters.db.repositories.floor import (
     SqlMessageRepository,
     SqlNormPolicyRepository,
 )
+from helpline.adapters.db.repositories.ivr import SqlIvrFlowRepository
 from helpline.adapters.db.repositories.knowledge import SqlArticleRepository, SqlArticleVersionRepository
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.adapters.db.repositories.reports import SqlReportQueries
@@ -143,6 +152,34 @@ class SqlUnitOfWork:
     @cached_property
     def call_parties(self) -> SqlCallParties:
         return SqlCallParties(self.session, self._tenant_id)
+
+    @cached_property
+    def queues(self) -> SqlQueueRepository:
+        return SqlQueueRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def agent_profiles(self) -> SqlAgentProfileRepository:
+        return SqlAgentProfileRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def skills(self) -> SqlSkillRepository:
+        return SqlSkillRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def tenant_settings(self) -> SqlTenantSettingsRepository:
+        return SqlTenantSettingsRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def callbacks(self) -> SqlCallbackRepository:
+        return SqlCallbackRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def call_records(self) -> SqlCallRecordRepository:
+        return SqlCallRecordRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def ivr_flows(self) -> SqlIvrFlowRepository:
+        return SqlIvrFlowRepository(self.session, self._tenant_id)
 
 
 class SqlUnits:

@@ -5,22 +5,20 @@ when telephony is SIP) and marks the request done once the customer has been rea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from helpline.adapters.db.tables.telephony import CallbackRequest
 from helpline.app.acd.center_service import CenterService
+from helpline.app.acd.ports import AcdUnit
+from helpline.app.timefmt import iso
 from helpline.domain.acd.center import ContactCenter
+from helpline.domain.acd.records import CallbackRequest
 from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 from helpline.domain.events import Event
 
 
 async def request_callback(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    tenant_id: str,
+    uow: AcdUnit,
     call_id: str,
     number: str,
     *,
@@ -28,94 +26,81 @@ async def request_callback(
     source: str,
     data: dict[str, Any] | None = None,
 ) -> str:
-    """Note the request; -> its id. One open request per call (a second key press is the same)."""
-    async with sessionmaker() as session, session.begin():
-        existing = await session.scalar(
-            select(CallbackRequest).where(
-                CallbackRequest.tenant_id == tenant_id, CallbackRequest.call_id == call_id
-            )
-        )
-        if existing is not None:
-            return existing.id
-        row = CallbackRequest(
-            tenant_id=tenant_id,
-            call_id=call_id,
-            number=number,
-            queue_id=queue_id,
-            source=source,
-            status="open",
-            data=data or {},
-        )
-        session.add(row)
-        await session.flush()
-        return row.id
+    """Note the request; -> its id. One request per call (a second key press is the same). Commits."""
+    existing = await uow.callbacks.by_call(call_id)
+    if existing is not None:
+        return existing.id
+    request = CallbackRequest(
+        id="", call_id=call_id, number=number, queue_id=queue_id, source=source, data=dict(data or {})
+    )
+    stored = await uow.callbacks.add(request)
+    await uow.commit()
+    return stored.id
 
 
-def as_dict(row: CallbackRequest) -> dict[str, Any]:
+def as_dict(request: CallbackRequest) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "call_id": row.call_id,
-        "number": row.number,
-        "queue_id": row.queue_id,
-        "source": row.source,
-        "status": row.status,
-        "requested_at": row.requested_at.isoformat(),
-        "data": row.data,
+        "id": request.id,
+        "call_id": request.call_id,
+        "number": request.number,
+        "queue_id": request.queue_id,
+        "source": request.source,
+        "status": request.status,
+        "requested_at": iso(request.requested_at),
+        "data": request.data,
     }
 
 
 async def list_callbacks(
-    session: AsyncSession, tenant_id: str, status: str | None = "open", limit: int = 200
-) -> list[CallbackRequest]:
-    stmt = select(CallbackRequest).where(CallbackRequest.tenant_id == tenant_id)
-    if status:
-        stmt = stmt.where(CallbackRequest.status == status)
-    return list((await session.scalars(stmt.order_by(CallbackRequest.requested_at).limit(limit))).all())
+    uow: AcdUnit, status: str | None = "open", limit: int = 200
+) -> Sequence[CallbackRequest]:
+    """The requests (``status``: open, done, or None for all), oldest first: the callbacks due."""
+    return await uow.callbacks.list(status=status, limit=limit)
 
 
-async def finish_callback(
-    session: AsyncSession, tenant_id: str, callback_id: str, by: str
-) -> CallbackRequest:
-    row = await _open_request(session, tenant_id, callback_id)
-    row.status = "done"
-    row.data = {**(row.data or {}), "done_by": by, "done_at": datetime.now(UTC).isoformat()}
-    await session.flush()
-    return row
+async def finish_callback(uow: AcdUnit, callback_id: str, by: str, now: float) -> CallbackRequest:
+    """The customer was reached: the request is done (who and when noted in its data). Commits."""
+    request = await _open_request(uow, callback_id)
+    request.status = "done"
+    request.data = {**request.data, "done_by": by, "done_at": iso(now)}
+    await uow.callbacks.save(request)
+    await uow.commit()
+    return request
 
 
 async def dial_callback(
-    session: AsyncSession,
-    centers: CenterService,
-    tenant_id: str,
-    callback_id: str,
-    agent_id: str,
-    call_id: str,
+    uow: AcdUnit, centers: CenterService, callback_id: str, agent_id: str, call_id: str
 ) -> tuple[CallbackRequest, list[Event]]:
     """The agent calls the customer back: a dial-out (外拨) to the number the request left,
     noted on the request (``data["dialled"]``); the request stays open until the agent marks
-    it done (the customer may not answer)."""
-    row = await _open_request(session, tenant_id, callback_id)
-    number = row.number.removeprefix("+")
+    it done (the customer may not answer). Commits."""
+    request = await _open_request(uow, callback_id)
+    number = request.number.removeprefix("+")
     if not (2 <= len(number) <= 32 and number.isascii() and number.isdigit()):
         raise Invalid("no_number", "this callback request has no number to call", callback_id=callback_id)
+    dialled_at: list[float] = []
 
     def run(center: ContactCenter, now: float) -> list[Event]:
-        return center.dial(agent_id, row.number, call_id, now)
+        dialled_at.append(now)
+        return center.dial(agent_id, request.number, call_id, now)
 
-    events = await centers.execute(tenant_id, run)
+    # The dial-out is the live call itself (not configuration): it happens now, and the note
+    # of it is stored after.
+    events = await centers.execute(uow.tenant_id, run)
     dialled = [
-        *(row.data or {}).get("dialled", []),
-        {"call_id": call_id, "by": agent_id, "at": datetime.now(UTC).isoformat()},
+        *request.data.get("dialled", []),
+        {"call_id": call_id, "by": agent_id, "at": iso(dialled_at[0])},
     ]
-    row.data = {**(row.data or {}), "dialled": dialled}
-    await session.flush()
-    return row, events
+    request.data = {**request.data, "dialled": dialled}
+    await uow.callbacks.save(request)
+    await uow.commit()
+    return request, events
 
 
-async def _open_request(session: AsyncSession, tenant_id: str, callback_id: str) -> CallbackRequest:
-    row = await session.get(CallbackRequest, callback_id)
-    if row is None or row.tenant_id != tenant_id:
+async def _open_request(uow: AcdUnit, callback_id: str) -> CallbackRequest:
+    request = await uow.callbacks.get(callback_id)
+    if request is None:
         raise NotFound("callback_not_found", f"no callback request {callback_id}", callback_id=callback_id)
-    if row.status != "open":
+    if request.status != "open":
         raise InvalidTransition("callback_done", "this callback request is closed", callback_id=callback_id)
-    return row
+    return request

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.acd import QueueRow
-from helpline.adapters.db.tables.telephony import IvrFlowRow
+from helpline.app.ivr.ports import IvrFlowRepository, IvrUnit
+from helpline.app.timefmt import iso
 from helpline.domain.errors import Invalid, InvalidTransition, NotFound
 from helpline.domain.ivr.flow import Flow, check, validate
 from helpline.domain.ivr.nodes import Problem
+from helpline.domain.ivr.records import IvrFlowRecord
 
 NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
+FLOW_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 # 欢迎致电…咨询请按1，投诉请按2，English press 3; VIPs jump the queue; a caller who waits
 # long is offered a callback; after the call, a satisfaction survey.
@@ -96,59 +96,80 @@ class FlowDirectory:
             for _, numbers in flows.values():
                 self.numbers.update(dict.fromkeys(numbers, tenant_id))
 
-    async def load(self, session: AsyncSession) -> int:
+    async def load(self, flows: IvrFlowRepository) -> int:
+        """Take every tenant's active flows from storage (at start-up); -> how many."""
         self._flows.clear()
-        rows = (await session.scalars(select(IvrFlowRow).where(IvrFlowRow.active.is_(True)))).all()
-        for row in rows:
-            flow, _ = check(row.definition)
+        records = await flows.active_everywhere()
+        for record in records:
+            flow, _ = check(record.definition)
             if flow is not None:  # a flow saved by an older, laxer version is left out
-                self._flows.setdefault(row.tenant_id, {})[row.id] = (flow, list(row.numbers or []))
+                self._flows.setdefault(record.tenant_id, {})[record.id] = (flow, list(record.numbers))
         self._renumber()
-        return len(rows)
+        return len(records)
 
 
-def as_dict(row: IvrFlowRow) -> dict[str, Any]:
+def as_dict(record: IvrFlowRecord) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "name": row.name,
-        "numbers": row.numbers,
-        "active": row.active,
-        "definition": row.definition,
-        "updated_at": row.updated_at.isoformat(),
+        "id": record.id,
+        "name": record.name,
+        "numbers": record.numbers,
+        "active": record.active,
+        "definition": record.definition,
+        "updated_at": iso(record.updated_at),
     }
 
 
+PromptExists = Callable[[str, str], bool]
+
+
+async def list_flows(uow: IvrUnit) -> Sequence[IvrFlowRecord]:
+    return await uow.ivr_flows.list()
+
+
 async def problems(
-    session: AsyncSession, tenant_id: str, definition: Any, prompt_exists: Any = None
+    uow: IvrUnit, definition: Any, prompt_exists: PromptExists | None = None
 ) -> tuple[Flow | None, list[Problem]]:
-    """Everything wrong with ``definition`` for this tenant: the flow's own rules, then
+    """Everything wrong with ``definition`` for the unit's tenant: the flow's own rules, then
     queues that do not exist and prompts the library does not have."""
     flow, found = check(copy.deepcopy(definition))
     if flow is None:
         return None, found
-    queues = set((await session.scalars(select(QueueRow.id).where(QueueRow.tenant_id == tenant_id))).all())
+    queues = {q.id for q in await uow.queues.list()}
     for queue_id, node_id in flow.queues().items():
         if queue_id not in queues:
             found.append(Problem(node_id, "queue_not_found", f"there is no queue {queue_id!r}"))
     if prompt_exists is not None:
         for prompt_id in sorted(flow.prompts()):
-            if not prompt_exists(tenant_id, prompt_id):
+            if not prompt_exists(uow.tenant_id, prompt_id):
                 found.append(Problem(None, "prompt_not_found", f"there is no prompt {prompt_id!r}"))
     return (flow if not found else None), found
 
 
 async def save_flow(
-    session: AsyncSession,
+    uow: IvrUnit,
     directory: FlowDirectory | None,
-    tenant_id: str,
     flow_id: str,
     values: dict[str, Any],
-    prompt_exists: Any = None,
-) -> IvrFlowRow:
-    """Create or replace a flow; refused (``invalid_flow``, every problem by node) unless valid."""
-    if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", flow_id):
+    prompt_exists: PromptExists | None = None,
+) -> IvrFlowRecord:
+    """:func:`stage_flow`, committed."""
+    record = await stage_flow(uow, directory, flow_id, values, prompt_exists)
+    await uow.commit()
+    return record
+
+
+async def stage_flow(
+    uow: IvrUnit,
+    directory: FlowDirectory | None,
+    flow_id: str,
+    values: dict[str, Any],
+    prompt_exists: PromptExists | None = None,
+) -> IvrFlowRecord:
+    """Create or replace a flow; refused (``invalid_flow``, every problem by node) unless
+    valid. The switch answers with it once it is committed."""
+    if not FLOW_ID.match(flow_id):
         raise Invalid("invalid_flow_id", "flow ids are letters, digits and _.- (up to 64)", field="id")
-    flow, found = await problems(session, tenant_id, values.get("definition"), prompt_exists)
+    flow, found = await problems(uow, values.get("definition"), prompt_exists)
     if flow is None:
         first = found[0]
         raise Invalid(
@@ -160,39 +181,40 @@ async def save_flow(
     for number in numbers:
         if not NUMBER.match(number):
             raise Invalid("invalid_number", f"{number!r} is not a phone number", field="numbers")
-    others = (await session.scalars(select(IvrFlowRow).where(IvrFlowRow.active.is_(True)))).all()
-    for other in others:
-        if (other.tenant_id, other.id) != (tenant_id, flow_id) and set(other.numbers or []) & set(numbers):
+    for other in await uow.ivr_flows.active_everywhere():
+        taken = set(other.numbers) & set(numbers)
+        if (other.tenant_id, other.id) != (uow.tenant_id, flow_id) and taken:
             raise InvalidTransition(
-                "number_taken",
-                "another flow answers one of these numbers",
-                numbers=sorted(set(other.numbers) & set(numbers)),
+                "number_taken", "another flow answers one of these numbers", numbers=sorted(taken)
             )
-    row = await session.get(IvrFlowRow, (tenant_id, flow_id))
-    if row is None:
-        row = IvrFlowRow(tenant_id=tenant_id, id=flow_id)
-        session.add(row)
-    row.name = str(values.get("name") or row.name or flow_id)
-    row.numbers = numbers
-    row.definition = values["definition"]
-    row.active = bool(values.get("active", True))
-    await session.flush()
+    existing = await uow.ivr_flows.get(flow_id)
+    record = await uow.ivr_flows.put(
+        IvrFlowRecord(
+            id=flow_id,
+            name=str(values.get("name") or (existing.name if existing else "") or flow_id),
+            numbers=numbers,
+            active=bool(values.get("active", True)),
+            definition=values["definition"],
+        )
+    )
     if directory is not None:
-        directory.put(tenant_id, flow_id, flow, numbers, row.active)
-    return row
+        tenant_id, active = uow.tenant_id, record.active
+        uow.after_commit(lambda: directory.put(tenant_id, flow_id, flow, numbers, active))
+    return record
 
 
-async def get_flow(session: AsyncSession, tenant_id: str, flow_id: str) -> IvrFlowRow:
-    row = await session.get(IvrFlowRow, (tenant_id, flow_id))
-    if row is None:
+async def get_flow(uow: IvrUnit, flow_id: str) -> IvrFlowRecord:
+    record = await uow.ivr_flows.get(flow_id)
+    if record is None:
         raise NotFound("flow_not_found", f"no IVR flow {flow_id}", flow_id=flow_id)
-    return row
+    return record
 
 
-async def delete_flow(
-    session: AsyncSession, directory: FlowDirectory | None, tenant_id: str, flow_id: str
-) -> None:
-    await session.delete(await get_flow(session, tenant_id, flow_id))
-    await session.flush()
+async def delete_flow(uow: IvrUnit, directory: FlowDirectory | None, flow_id: str) -> None:
+    """Delete a flow; the switch stops answering with it once that is committed. Commits."""
+    await get_flow(uow, flow_id)
+    await uow.ivr_flows.delete(flow_id)
     if directory is not None:
-        directory.remove(tenant_id, flow_id)
+        tenant_id = uow.tenant_id
+        uow.after_commit(lambda: directory.remove(tenant_id, flow_id))
+    await uow.commit()

@@ -3,7 +3,6 @@ upload: the admin console's "generate" for a prompt nobody has recorded yet."""
 
 from __future__ import annotations
 
-from helpline.adapters.audio import encode_wav
 from helpline.app.ivr.prompts import PromptLibrary
 from helpline.domain.errors import Invalid, InvalidTransition
 
@@ -19,4 +18,4 @@ async def generate(library: PromptLibrary, tenant_id: str, prompt_id: str, zh: s
     pcm = await library.say(say)
     if pcm is None:
         raise InvalidTransition("tts_failed", "the TTS engine could not speak this text")
-    return library.save_upload(tenant_id, prompt_id, encode_wav(pcm))
+    return library.save_spoken(tenant_id, prompt_id, pcm)

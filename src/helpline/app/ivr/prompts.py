@@ -17,10 +17,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from helpline.adapters.audio import AudioError, encode_wav, to_phone_pcm
+from helpline.app.ivr.ports import Pcm, PhoneAudio
 from helpline.domain.errors import Invalid, NotFound
 
-Pcm = np.ndarray
 RATE = 8000
 PROMPT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -85,10 +84,20 @@ def language(text: str) -> str:
 
 
 class PromptLibrary:
-    def __init__(self, root: Path, speaker: Speaker | None = None) -> None:
+    """``audio`` reads and writes the WAV files; a library without it (unit tests of the
+    IVR) only speaks through ``speaker``."""
+
+    def __init__(self, root: Path, speaker: Speaker | None = None, audio: PhoneAudio | None = None) -> None:
         self.root = root
         self.speaker = speaker
+        self._audio = audio
         self._cache: dict[Path, tuple[float, Pcm]] = {}
+
+    @property
+    def audio(self) -> PhoneAudio:
+        if self._audio is None:
+            raise RuntimeError("this prompt library has no audio adapter: it cannot read or write WAV files")
+        return self._audio
 
     @property
     def system_dir(self) -> Path:
@@ -121,8 +130,8 @@ class PromptLibrary:
         if cached is not None and cached[0] == mtime:
             return cached[1]
         try:
-            pcm = to_phone_pcm(path.read_bytes())
-        except AudioError:
+            pcm = self.audio.to_phone_pcm(path.read_bytes())
+        except ValueError:  # not a WAV the adapter can read
             return None
         self._cache[path] = (mtime, pcm)
         return pcm
@@ -181,13 +190,18 @@ class PromptLibrary:
                 "invalid_prompt_id", "prompt ids are letters, digits and _.- (up to 64)", field="prompt_id"
             )
         try:
-            pcm = to_phone_pcm(data)
-        except AudioError as exc:
+            pcm = self.audio.to_phone_pcm(data)
+        except ValueError as exc:
             raise Invalid("invalid_audio", f"cannot use this file: {exc}", field="file") from None
         if pcm.size < RATE // 10:
             raise Invalid("invalid_audio", "the recording is shorter than 0.1 s", field="file")
-        _write(self.tenant_dir(tenant_id) / f"{prompt_id}.wav", encode_wav(pcm))
+        _write(self.tenant_dir(tenant_id) / f"{prompt_id}.wav", self.audio.encode_wav(pcm))
         return pcm.size / RATE
+
+    def save_spoken(self, tenant_id: str, prompt_id: str, pcm: Pcm) -> float:
+        """Keep telephone audio (spoken by the TTS engine) as the tenant's recording of
+        ``prompt_id``, exactly as an upload of it would be; -> its length in seconds."""
+        return self.save_upload(tenant_id, prompt_id, self.audio.encode_wav(pcm))
 
     def delete_upload(self, tenant_id: str, prompt_id: str) -> None:
         path = self.tenant_dir(tenant_id) / f"{prompt_id}.wav"
@@ -214,9 +228,10 @@ class PromptLibrary:
             zh, en = await self.speaker.speak(zh_text, "zh"), await self.speaker.speak(en_text, "en")
             if zh is None or en is None:
                 continue
-            _write(self.system_dir / f"{prompt_id}.zh.wav", encode_wav(zh))
-            _write(self.system_dir / f"{prompt_id}.en.wav", encode_wav(en))
-            _write(self.system_dir / f"{prompt_id}.wav", encode_wav(join([zh, en])))
+            encode = self.audio.encode_wav
+            _write(self.system_dir / f"{prompt_id}.zh.wav", encode(zh))
+            _write(self.system_dir / f"{prompt_id}.en.wav", encode(en))
+            _write(self.system_dir / f"{prompt_id}.wav", encode(join([zh, en])))
         return {
             "generated": todo,
             "skipped": sorted(set(DEFAULT_PROMPTS) - set(todo)),

@@ -12,17 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.app.acd import callbacks
 from helpline.app.acd.center_service import CenterService
 from helpline.app.ivr.flows import FlowDirectory
-from helpline.app.ivr.prompts import Pcm, PromptLibrary
+from helpline.app.ivr.ports import IvrUnits, Pcm
+from helpline.app.ivr.prompts import PromptLibrary
 from helpline.app.ivr.runner import IvrRunner
 from helpline.domain.acd.call import CallState
 from helpline.domain.acd.center import ContactCenter
@@ -72,9 +71,9 @@ class QueueWaiting:
         flows: FlowDirectory,
         prompts: PromptLibrary,
         runner: IvrRunner,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        units: IvrUnits,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float],
         tick: float = 1.0,
     ) -> None:
         self.centers = centers
@@ -82,7 +81,7 @@ class QueueWaiting:
         self.flows = flows
         self.prompts = prompts
         self.runner = runner
-        self.sessionmaker = sessionmaker
+        self.units = units
         self.clock = clock
         self.tick = tick
         self._watchers: dict[str, asyncio.Task[None]] = {}
@@ -143,15 +142,15 @@ class QueueWaiting:
         _, place = await self._status(tenant_id, call_id)
         if place is None:
             return
-        await callbacks.request_callback(
-            self.sessionmaker,
-            tenant_id,
-            call_id,
-            str(place["caller"]),
-            queue_id=str(place["queue_id"]),
-            source="queue",
-            data={"waited": round(float(place["waited"]), 1)},
-        )
+        async with self.units(tenant_id) as uow:
+            await callbacks.request_callback(
+                uow,
+                call_id,
+                str(place["caller"]),
+                queue_id=str(place["queue_id"]),
+                source="queue",
+                data={"waited": round(float(place["waited"]), 1)},
+            )
 
         def leave(center: ContactCenter, now: float) -> list[Event]:
             return center.hangup(call_id, now, by="callback")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,13 +22,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.app.acd import callbacks
 from helpline.app.acd.center_service import CenterService
 from helpline.app.ivr.flows import FlowDirectory
-from helpline.app.ivr.prompts import Pcm, PromptLibrary, beep
-from helpline.app.people.customers import find_by_phone
+from helpline.app.ivr.ports import CallerLookup, IvrUnits, Pcm
+from helpline.app.ivr.prompts import PromptLibrary, beep
+from helpline.app.timefmt import as_datetime
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.errors import DomainError
 from helpline.domain.events import Event
@@ -104,17 +103,19 @@ class IvrRunner:
         self,
         flows: FlowDirectory,
         prompts: PromptLibrary,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        units: IvrUnits,
         recordings_dir: Path,
         save_recording: SaveRecording,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float],
         fetch: Fetch = fetch_json,
         can_transfer: bool = False,
+        lookup: CallerLookup | None = None,
     ) -> None:
         self.flows = flows
         self.prompts = prompts
-        self.sessionmaker = sessionmaker
+        self.units = units
+        self.lookup = lookup  # the customers a caller may be (None: nobody is known)
         self.recordings_dir = recordings_dir
         self.save_recording = save_recording
         self.clock = clock
@@ -203,16 +204,16 @@ class IvrRunner:
 
     async def _node_lookup(self, run: _Run, node_id: str, node: dict[str, Any]) -> str | None:
         """Find the caller among the customers; a VIP waits with a higher priority."""
+        if self.lookup is None:
+            return str(node["next"])
         try:
-            async with self.sessionmaker() as db:
-                matches = await find_by_phone(db, run.session.tenant_id, run.session.caller)
+            customer = await self.lookup(run.session.tenant_id, run.session.caller)
         except Exception:  # the database is down: serve the caller as anyone else
             log.exception("ivr_lookup_failed", call_id=run.session.call_id)
             return str(node["next"])
-        if not matches:
+        if customer is None:
             return str(node["next"])
-        customer = matches[0].customer
-        run.data["customer_id"] = customer.id
+        run.data["customer_id"] = customer.customer_id
         if customer.vip_level >= int(node["min_level"]):
             run.ivr["vip"] = customer.vip_level
             run.priority = max(run.priority or 0, int(node["vip_priority"]))
@@ -267,15 +268,10 @@ class IvrRunner:
 
     async def _node_callback(self, run: _Run, node_id: str, node: dict[str, Any]) -> str | None:
         s = run.session
-        await callbacks.request_callback(
-            self.sessionmaker,
-            s.tenant_id,
-            s.call_id,
-            s.caller,
-            queue_id=node.get("queue"),
-            source="ivr",
-            data={"ivr": run.ivr},
-        )
+        async with self.units(s.tenant_id) as uow:
+            await callbacks.request_callback(
+                uow, s.call_id, s.caller, queue_id=node.get("queue"), source="ivr", data={"ivr": run.ivr}
+            )
         await self._end(
             run, node if node.get("prompt") or node.get("say") else {"prompt": "callback_ok"}, "callback"
         )
@@ -314,7 +310,7 @@ class IvrRunner:
             if pcm is not None:
                 await session.play(pcm, barge_in=False)
         await session.play(beep(), barge_in=False)
-        day = time.strftime("%Y-%m-%d", time.gmtime(self.clock()))
+        day = as_datetime(self.clock()).strftime("%Y-%m-%d")
         tenant = "".join(c if c.isalnum() or c in "-_" else "_" for c in session.tenant_id) or "_"
         target = self.recordings_dir / tenant / day / f"{session.call_id}-voicemail.wav"
         seconds = await session.record(target, float(node.get("max_seconds", 60)))
@@ -350,15 +346,15 @@ class IvrRunner:
 
     async def exit_callback(self, session: CallerSession, queue_id: str | None = None) -> str:
         """The queue gave up on the caller with the exit action callback: note it, confirm it."""
-        await callbacks.request_callback(
-            self.sessionmaker,
-            session.tenant_id,
-            session.call_id,
-            session.caller,
-            queue_id=queue_id,
-            source="queue",
-            data={"cause": "queue_exit"},
-        )
+        async with self.units(session.tenant_id) as uow:
+            await callbacks.request_callback(
+                uow,
+                session.call_id,
+                session.caller,
+                queue_id=queue_id,
+                source="queue",
+                data={"cause": "queue_exit"},
+            )
         pcm = self.prompts.load(session.tenant_id, "callback_ok")
         if pcm is not None:
             await session.play(pcm, barge_in=False)

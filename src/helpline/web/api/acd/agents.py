@@ -14,7 +14,7 @@ from helpline.domain.errors import Forbidden
 from helpline.domain.events import Event
 from helpline.web.api.acd.deps import Admin, Agent, Centers, Leader
 from helpline.web.api.acd.schemas import AgentCreate, AgentIn, NotReadyIn, ReasonsIn
-from helpline.web.deps import SessionDep
+from helpline.web.deps import UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 
@@ -39,12 +39,10 @@ async def list_agents(actor: Leader, centers: Centers) -> list[dict[str, Any]]:
 
 
 @router.post("/agents", status_code=status.HTTP_201_CREATED)
-async def create_agent(
-    body: AgentCreate, actor: Admin, session: SessionDep, centers: Centers
-) -> dict[str, Any]:
+async def create_agent(body: AgentCreate, actor: Admin, uow: UnitDep, centers: Centers) -> dict[str, Any]:
     """Give a user an agent profile: extension, skills (1-10) and queues with penalties."""
     values = body.model_dump(exclude={"user_id"}, exclude_none=True)
-    await acd_config.save_agent(session, centers, actor.tenant_id, body.user_id, values, create=True)
+    await acd_config.save_agent(uow, centers, body.user_id, values, create=True)
     return await _live(centers, actor.tenant_id, body.user_id)
 
 
@@ -92,11 +90,9 @@ async def get_agent(agent_id: str, actor: Agent, centers: Centers) -> dict[str, 
 
 @router.patch("/agents/{agent_id}")
 async def change_agent(
-    agent_id: str, body: AgentIn, actor: Admin, session: SessionDep, centers: Centers
+    agent_id: str, body: AgentIn, actor: Admin, uow: UnitDep, centers: Centers
 ) -> dict[str, Any]:
-    await acd_config.save_agent(
-        session, centers, actor.tenant_id, agent_id, body.model_dump(exclude_unset=True), create=False
-    )
+    await acd_config.save_agent(uow, centers, agent_id, body.model_dump(exclude_unset=True), create=False)
     return await _live(centers, actor.tenant_id, agent_id)
 
 
@@ -183,5 +179,5 @@ async def list_reasons(actor: Agent, centers: Centers) -> list[str]:
 
 
 @router.put("/reasons")
-async def put_reasons(body: ReasonsIn, actor: Admin, session: SessionDep, centers: Centers) -> list[str]:
-    return await acd_config.set_reasons(session, centers, actor.tenant_id, body.reasons)
+async def put_reasons(body: ReasonsIn, actor: Admin, uow: UnitDep, centers: Centers) -> list[str]:
+    return await acd_config.set_reasons(uow, centers, body.reasons)

@@ -7,13 +7,12 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
-from helpline.adapters.db.tables.acd import AgentStateLog, CallEventRow, CallRecord
+from helpline.app.acd import call_records
 from helpline.domain.acd.call import Call
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.acd.internal_calls import INTERNAL_FROM
-from helpline.domain.errors import Forbidden, Invalid, InvalidTransition, NotFound
+from helpline.domain.errors import Forbidden, Invalid, InvalidTransition
 from helpline.domain.events import Event
 from helpline.web.api.acd.deps import Agent, Centers, Leader
 from helpline.web.api.acd.schemas import (
@@ -24,7 +23,7 @@ from helpline.web.api.acd.schemas import (
     TestCallIn,
     TransferIn,
 )
-from helpline.web.deps import ContainerDep, Principal, SessionDep
+from helpline.web.deps import ContainerDep, Principal, UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 
@@ -53,51 +52,11 @@ async def active_calls(actor: Agent, centers: Centers) -> list[dict[str, Any]]:
 
 
 @router.get("/calls/{call_id}")
-async def call_record(call_id: str, actor: Agent, session: SessionDep) -> dict[str, Any]:
+async def call_record(call_id: str, actor: Agent, uow: UnitDep) -> dict[str, Any]:
     """The call detail record with the time of every segment."""
-    record = await session.get(CallRecord, call_id)
-    if record is None or record.tenant_id != actor.tenant_id:
-        raise NotFound("call_not_found", f"no call {call_id}", call_id=call_id)
-    rows = await session.scalars(
-        select(CallEventRow)
-        .where(CallEventRow.tenant_id == actor.tenant_id, CallEventRow.call_id == call_id)
-        .order_by(CallEventRow.id)
+    return await call_records.call_detail(
+        uow, call_id, viewer_id=actor.user_id, sees_all=actor.at_least("leader")
     )
-    events = [{"type": r.type, "at": r.at.isoformat(), "agent_id": r.agent_id, **r.data} for r in rows.all()]
-    if not actor.at_least("leader") and actor.user_id not in {e.get("agent_id") for e in events}:
-        # the agent who placed an internal call is named by their own state log, not the call's
-        took_part = await session.scalar(
-            select(AgentStateLog.id)
-            .where(
-                AgentStateLog.tenant_id == actor.tenant_id,
-                AgentStateLog.agent_id == actor.user_id,
-                AgentStateLog.call_id == call_id,
-            )
-            .limit(1)
-        )
-        if took_part is None:
-            raise NotFound("call_not_found", f"no call {call_id}", call_id=call_id)
-    fields = (
-        "id",
-        "direction",
-        "caller",
-        "callee",
-        "queue_id",
-        "agent_id",
-        "wait_seconds",
-        "talk_seconds",
-        "hold_seconds",
-        "wrapup_seconds",
-        "outcome",
-        "ended_by",
-        "satisfaction",
-    )
-    times = ("arrived_at", "queued_at", "answered_at", "ended_at")
-    return {
-        **{f: getattr(record, f) for f in fields},
-        **{t: (v.isoformat() if (v := getattr(record, t)) else None) for t in times},
-        "segments": events,
-    }
 
 
 # ---- the agent's soft-phone ---------------------------------------------------------------

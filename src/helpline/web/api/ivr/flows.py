@@ -12,16 +12,14 @@ from typing import Any
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from helpline.adapters.db.tables.telephony import IvrFlowRow
 from helpline.app.acd import callbacks
 from helpline.app.ivr import flows as ivr_flows
 from helpline.app.ivr.prompts import PromptLibrary
 from helpline.bootstrap_sip import prompt_library
 from helpline.domain.errors import Invalid, NotFound
 from helpline.web.api.acd.deps import Admin, Agent, Centers, Leader
-from helpline.web.deps import ContainerDep, SessionDep
+from helpline.web.deps import ContainerDep, UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["ivr"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -48,11 +46,8 @@ def _flows(container: ContainerDep) -> ivr_flows.FlowDirectory | None:
 
 
 @router.get("/ivr/flows")
-async def list_flows(actor: Admin, session: SessionDep) -> list[dict[str, Any]]:
-    rows = await session.scalars(
-        select(IvrFlowRow).where(IvrFlowRow.tenant_id == actor.tenant_id).order_by(IvrFlowRow.id)
-    )
-    return [ivr_flows.as_dict(r) for r in rows.all()]
+async def list_flows(actor: Admin, uow: UnitDep) -> list[dict[str, Any]]:
+    return [ivr_flows.as_dict(f) for f in await ivr_flows.list_flows(uow)]
 
 
 @router.get("/ivr/flows/builtin")
@@ -63,11 +58,11 @@ async def builtin_flow(actor: Admin) -> dict[str, Any]:
 
 @router.post("/ivr/flows/validate")
 async def validate_flow(
-    body: DefinitionIn, actor: Admin, session: SessionDep, container: ContainerDep
+    body: DefinitionIn, actor: Admin, uow: UnitDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Check a flow without saving it: ``valid`` and every problem, by node."""
     library = _library(container)
-    flow, found = await ivr_flows.problems(session, actor.tenant_id, body.definition, library.exists)
+    flow, found = await ivr_flows.problems(uow, body.definition, library.exists)
     return {
         "valid": flow is not None,
         "problems": [p.as_dict() for p in found],
@@ -76,25 +71,25 @@ async def validate_flow(
 
 
 @router.get("/ivr/flows/{flow_id}")
-async def get_flow(flow_id: str, actor: Admin, session: SessionDep) -> dict[str, Any]:
-    return ivr_flows.as_dict(await ivr_flows.get_flow(session, actor.tenant_id, flow_id))
+async def get_flow(flow_id: str, actor: Admin, uow: UnitDep) -> dict[str, Any]:
+    return ivr_flows.as_dict(await ivr_flows.get_flow(uow, flow_id))
 
 
 @router.put("/ivr/flows/{flow_id}")
 async def save_flow(
-    flow_id: str, body: FlowIn, actor: Admin, session: SessionDep, container: ContainerDep
+    flow_id: str, body: FlowIn, actor: Admin, uow: UnitDep, container: ContainerDep
 ) -> dict[str, Any]:
     """Create or replace a flow; it answers its numbers (``default``: every other number of
     the tenant) from the next call on."""
-    row = await ivr_flows.save_flow(
-        session, _flows(container), actor.tenant_id, flow_id, body.model_dump(), _library(container).exists
+    record = await ivr_flows.save_flow(
+        uow, _flows(container), flow_id, body.model_dump(), _library(container).exists
     )
-    return ivr_flows.as_dict(row)
+    return ivr_flows.as_dict(record)
 
 
 @router.delete("/ivr/flows/{flow_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_flow(flow_id: str, actor: Admin, session: SessionDep, container: ContainerDep) -> Response:
-    await ivr_flows.delete_flow(session, _flows(container), actor.tenant_id, flow_id)
+async def delete_flow(flow_id: str, actor: Admin, uow: UnitDep, container: ContainerDep) -> Response:
+    await ivr_flows.delete_flow(uow, _flows(container), flow_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -138,26 +133,22 @@ async def delete_prompt(prompt_id: str, actor: Admin, container: ContainerDep) -
 
 @router.get("/callbacks")
 async def list_callbacks(
-    actor: Leader, session: SessionDep, status_: str | None = Query("open", alias="status")
+    actor: Leader, uow: UnitDep, status_: str | None = Query("open", alias="status")
 ) -> list[dict[str, Any]]:
-    rows = await callbacks.list_callbacks(session, actor.tenant_id, status_ or None)
-    return [callbacks.as_dict(r) for r in rows]
+    return [callbacks.as_dict(r) for r in await callbacks.list_callbacks(uow, status_ or None)]
 
 
 @router.post("/callbacks/{callback_id}/done")
-async def callback_done(callback_id: str, actor: Agent, session: SessionDep) -> dict[str, Any]:
-    return callbacks.as_dict(
-        await callbacks.finish_callback(session, actor.tenant_id, callback_id, actor.user_id)
-    )
+async def callback_done(
+    callback_id: str, actor: Agent, uow: UnitDep, container: ContainerDep
+) -> dict[str, Any]:
+    done = await callbacks.finish_callback(uow, callback_id, actor.user_id, container.clock.now())
+    return callbacks.as_dict(done)
 
 
 @router.post("/callbacks/{callback_id}/dial", status_code=status.HTTP_201_CREATED)
-async def callback_dial(
-    callback_id: str, actor: Agent, session: SessionDep, centers: Centers
-) -> dict[str, Any]:
+async def callback_dial(callback_id: str, actor: Agent, uow: UnitDep, centers: Centers) -> dict[str, Any]:
     """The agent calls the customer back: a dial-out to the number the request left."""
     call_id = uuid.uuid4().hex
-    row, _ = await callbacks.dial_callback(
-        session, centers, actor.tenant_id, callback_id, actor.user_id, call_id
-    )
-    return {"call_id": call_id, "callback": callbacks.as_dict(row)}
+    request, _ = await callbacks.dial_callback(uow, centers, callback_id, actor.user_id, call_id)
+    return {"call_id": call_id, "callback": callbacks.as_dict(request)}
