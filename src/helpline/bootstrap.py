@@ -16,6 +16,7 @@ from types import TracebackType
 
 import structlog
 from prometheus_client import CollectorRegistry
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -72,6 +73,15 @@ class Container:
     _startup: list[Hook] = field(default_factory=list, repr=False)
     _shutdown: list[Hook] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
+
+    async def database_answers(self) -> bool:
+        """Whether the database answers ``SELECT 1`` now (the health check)."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # any failure means "not now": the check reports it, never raises
+            return False
+        return True
 
     async def go_live(self) -> None:
         """Load the live contact centers from the database and start their timers.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from helpline import __version__
 from helpline.web.deps import ContainerDep
@@ -16,12 +15,7 @@ router = APIRouter(tags=["system"])
 @router.get("/healthz")
 async def healthz(container: ContainerDep) -> JSONResponse:
     """200 when the database answers ``SELECT 1``, 503 otherwise."""
-    try:
-        async with container.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        database, status = "ok", 200
-    except Exception:
-        database, status = "error", 503
+    database, status = ("ok", 200) if await container.database_answers() else ("error", 503)
     body = {"status": "ok" if status == 200 else "degraded", "version": __version__}
     return JSONResponse({**body, "database": database}, status_code=status)
 

@@ -26,7 +26,6 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from helpline.adapters.bus.memory import dumps
 from helpline.app.acd.center_service import CenterService
 from helpline.app.ports import Subscription
 from helpline.domain.acd.center import ContactCenter
@@ -88,7 +87,7 @@ async def _send_snapshot(
     message: dict[str, Any] = {"type": "snapshot", "seq": seq, "data": _snapshot_for(data, actor)}
     if resync:
         message["resync"] = True  # the client fell behind: this replaces what it had
-    await websocket.send_text(dumps(message))
+    await websocket.send_json(message)  # the bus's compact UTF-8 text, as every frame
     return int(seq)
 
 
