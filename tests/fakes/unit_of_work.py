@@ -33,6 +33,7 @@ from fakes.floor import (
 from fakes.ivr import FakeIvrFlowRepository, IvrTables
 from fakes.knowledge import FakeArticleRepository, FakeArticleVersionRepository, KnowledgeTables
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
+from fakes.reports import FakeReportQueries, ReportTables
 from fakes.search import FakeSearchIndex, SearchTables
 from fakes.telephony import (
     FakeAgentExtensions,
@@ -59,6 +60,7 @@ class FakeStore:
     telephony: TelephonyTables = field(default_factory=TelephonyTables)
     acd: AcdTables = field(default_factory=AcdTables)
     ivr: IvrTables = field(default_factory=IvrTables)
+    reports: ReportTables = field(default_factory=ReportTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -112,6 +114,10 @@ class FakeUnitOfWork:
 
     def users_of(self, tenant_id: str) -> FakeUserRepository:
         return FakeUserRepository(self.work.people, tenant_id)
+
+    @property
+    def reports(self) -> FakeReportQueries:
+        return FakeReportQueries(self.work.reports, self._tenant_id)
 
     @property
     def search(self) -> FakeSearchIndex:
