@@ -88,27 +88,34 @@ def simulate(
     if as_json:
         typer.echo(json.dumps({**result, "erlang": prediction}, ensure_ascii=False))
         return
-    table = Table(title=f"{hours:g} h, {agents} agents, {calls_per_hour:g} calls/h, AHT {aht:g} s")
+    title = f"{hours:g} h, {agents} agents, {calls_per_hour:g} calls/h, AHT {aht:g} s"
+    Console().print(_table(title, result, prediction))
+
+
+FIGURES = [
+    ("offered", "offered"),
+    ("answered", "answered"),
+    ("abandoned", "abandoned"),
+    ("service level", "service_level"),
+    ("ASA (s)", "asa_seconds"),
+    ("abandon rate", "abandon_rate"),
+    ("AHT (s)", "aht_seconds"),
+    ("occupancy", "occupancy"),
+]
+SHARES = ("service_level", "abandon_rate", "occupancy")
+
+
+def _table(title: str, result: dict[str, Any], prediction: dict[str, Any] | None) -> Table:
+    """The simulated figures beside what Erlang C or A predicts for the same load."""
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column("simulated", justify="right")
     table.add_column(prediction["model"] if prediction else "erlang", justify="right")
-    rows = [
-        ("offered", "offered"),
-        ("answered", "answered"),
-        ("abandoned", "abandoned"),
-        ("service level", "service_level"),
-        ("ASA (s)", "asa_seconds"),
-        ("abandon rate", "abandon_rate"),
-        ("AHT (s)", "aht_seconds"),
-        ("occupancy", "occupancy"),
-    ]
-    for label, key in rows:
-        value = result[key]
+    for label, key in FIGURES:
         predicted = prediction.get(key) if prediction else None
-        as_share = key in ("service_level", "abandon_rate", "occupancy")
-        shown = _figure(value, as_share)
-        table.add_row(label, shown, _figure(predicted, as_share) if predicted is not None else "")
-    Console().print(table)
+        shown = _figure(result[key], key in SHARES)
+        table.add_row(label, shown, _figure(predicted, key in SHARES) if predicted is not None else "")
+    return table
 
 
 __all__ = ["HANDLE_DISTRIBUTIONS", "simulate"]
