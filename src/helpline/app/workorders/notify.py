@@ -1,17 +1,16 @@
 """Who a work-order or SLA event concerns, so the live stream can show it to them.
 
 The domain's events name the order, not the people around it. Before they are published
-they are wrapped in :class:`Addressed`, which adds the order's first-contact owner, its
-assignee, and the users who should see it (owner, assignee, the handlers and head of an
-assigned unit, and whoever held it before a transfer). ``web/api/events_ws.visible`` shows
-an event to an agent who is among them; leaders and up see the whole tenant anyway.
+they are wrapped in the domain's ``Addressed`` (:mod:`helpline.domain.workorders.notices`),
+which adds the order's first-contact owner, its assignee, and the users who should see it
+(owner, assignee, the handlers and head of an assigned unit, and whoever held it before a
+transfer). ``web/api/events_ws.visible`` shows an event to an agent who is among them;
+leaders and up see the whole tenant anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,24 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.adapters.db.tables.workorders import UnitMember, UnitRow, WorkOrderRow
 from helpline.domain.events import Event
 from helpline.domain.workorders import events as ev
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Addressed(Event):
-    """An event with its audience; on the bus it reads as the event plus three keys."""
-
-    event: Event
-    owner_id: str | None = None
-    assignee_id: str | None = None
-    audience: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            **self.event.as_dict(),
-            "owner_id": self.owner_id,
-            "assignee_id": self.assignee_id,
-            "audience": list(self.audience),
-        }
+from helpline.domain.workorders.notices import Addressed
 
 
 def _order_id(event: Event) -> str | None:

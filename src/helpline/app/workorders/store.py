@@ -432,12 +432,3 @@ async def add_many(
             )
     await session.flush()
     return stored
-
-
-async def rows_by_ids(session: AsyncSession, tenant_id: str, ids: Sequence[str]) -> list[WorkOrderRow]:
-    if not ids:
-        return []
-    rows = await session.scalars(
-        select(WorkOrderRow).where(WorkOrderRow.tenant_id == tenant_id, WorkOrderRow.id.in_(list(ids)))
-    )
-    return list(rows.all())
