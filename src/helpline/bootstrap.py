@@ -87,7 +87,7 @@ class Container:
             await self.sla.load_all()
         except SQLAlchemyError as exc:
             structlog.get_logger("helpline").error("sla_clocks_not_loaded", error=str(exc))
-        await self.sla.start()
+        await self.sla.start()  # on the centers' timer loop: what fell due while down fires now
         self.on_shutdown(self.sla.stop)
         try:
             await self.norm_alerts.start()
@@ -157,7 +157,7 @@ async def build_container(
     centers = CenterService(clock, bus, switch, recorder)
     if sip is not None:
         sip.connect(centers)
-    sla = SlaService(sessionmaker, clock, bus)
+    sla = SlaService(sessionmaker, clock, bus, centers)  # its clocks keep time on the centers' loop
     workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
     floor = FloorService(sessionmaker, clock, bus, centers)
     container = Container(

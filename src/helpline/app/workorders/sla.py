@@ -1,20 +1,21 @@
-"""The live SLA clocks of this node: one :class:`SlaBoard` per tenant, and the timer that
-fires their warnings and breaches.
+"""The live SLA clocks of this node: one :class:`SlaBoard` per tenant, whose warnings and
+breaches fire on the centers' timer loop.
 
 Work-order events are fed in after the order's change is committed (``feed``); the board
 starts, pauses, meets or cancels the clocks they concern (``on_workorder_event``, the
 domain's one table of it). Every change to a clock is written to ``sla_clocks`` (its
 ``as_dict()`` state, so the boards are rebuilt at start-up) and every SLA event to
-``sla_events`` (kept for reports), then published. Like :class:`CenterService`, one lock
-orders all of it, and a background task calls :meth:`tick` when the next deadline is due;
-tests drive :meth:`tick` with a time of their choosing.
+``sla_events`` (kept for reports), then published. One lock orders all of it. The clocks
+keep time on the one timer loop of the node (:class:`TimerLoop`, the centers' loop): their
+next deadline is one of its deadline sources and :meth:`tick` runs after its ticks, so no
+second loop sleeps beside it; tests drive :meth:`tick` with a time of their choosing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol
 
 import structlog
 from sqlalchemy import insert, select
@@ -43,15 +44,32 @@ log = structlog.get_logger("helpline.sla")
 _EVENT_COLUMNS = {"tenant_id", "at", "topic", "type", "clock_id", "kind", "order_id", "due"}
 
 
+class TimerLoop(Protocol):
+    """The node's one timer loop (``CenterService``): it sleeps until the earliest deadline
+    of its sources, then runs its tick hooks; ``wake`` has it ask the sources again."""
+
+    deadline_sources: list[Callable[[], float | None]]
+    tick_hooks: list[Callable[[], Awaitable[None]]]
+
+    def wake(self) -> None: ...
+
+
 class SlaService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, bus: EventBus) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        bus: EventBus,
+        timers: TimerLoop | None = None,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.bus = bus
+        self.timers = timers
         self.boards: dict[str, SlaBoard] = {}
         self.lock = asyncio.Lock()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.live = False
+        self._retry_at = float("-inf")  # a failed tick holds the next one back until then
 
     def board(self, tenant_id: str) -> SlaBoard:
         board = self.boards.get(tenant_id)
@@ -80,7 +98,7 @@ class SlaService:
                         board.restore(row.data)
                     except (DomainError, KeyError, ValueError):
                         log.exception("sla_clock_not_restored", clock_id=row.id)
-        self._wake.set()
+        self._wake()
 
     async def reload_policy(self, tenant_id: str) -> SlaPolicy:
         """After the tenant's SLA settings or units changed: new clocks use the new policy;
@@ -106,7 +124,7 @@ class SlaService:
                 except DomainError:  # the order's change stands; the clock is logged, not lost silently
                     log.exception("sla_feed_failed", order_id=event.order_id, event=event.name)
             await self._persist(out)
-        self._wake.set()
+        self._wake()
         return out
 
     async def promise(self, tenant_id: str, order_id: str, due: float, now: float) -> list[Event]:
@@ -118,7 +136,7 @@ class SlaService:
                 out += board.cancel(cid, now)
             out += board.start(cid, SlaKind.PROMISED, now, order_id=order_id, due=due)
             await self._persist(out)
-        self._wake.set()
+        self._wake()
         return out
 
     async def meet(self, tenant_id: str, clock_ids: Sequence[str], now: float) -> list[Event]:
@@ -193,29 +211,47 @@ class SlaService:
     # ---- the timer ------------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
+        """The earliest warning or breach due on any board (a deadline source of the loop)."""
         deadlines = [d for b in self.boards.values() if (d := b.next_deadline()) is not None]
         return min(deadlines) if deadlines else None
 
-    async def _timer_loop(self) -> None:
-        while True:
-            self._wake.clear()
-            deadline = self.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self.clock.now())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            try:
-                await self.tick()
-            except Exception:  # a failing tick must not stop the clocks
-                log.exception("sla_tick_failed")
-                await asyncio.sleep(1.0)
+    def _due(self) -> float | None:
+        """The loop's question: :meth:`next_deadline`, held back a second after a failed tick
+        (a tick that keeps failing must not spin the loop)."""
+        deadline = self.next_deadline()
+        return None if deadline is None else max(deadline, self._retry_at)
+
+    def _wake(self) -> None:
+        if self.live and self.timers is not None:
+            self.timers.wake()  # a clock started or moved: the next deadline may be sooner
+
+    async def _on_tick(self) -> None:
+        """A tick hook of the loop: fire what fell due (a clock that fell due while the
+        platform was down is due at the first tick after start)."""
+        now = self.clock.now()
+        deadline = self._due()
+        if deadline is None or deadline > now:
+            return
+        try:
+            await self.tick()
+        except Exception:  # the clocks stay due: the next try comes a second later
+            self._retry_at = now + 1.0
+            log.exception("sla_tick_failed")
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._timer_loop(), name="sla-timers")
+        """Keep time on the node's timer loop (after :meth:`load_all`)."""
+        if self.timers is None or self.live:
+            return
+        self.live = True
+        self.timers.deadline_sources.append(self._due)
+        self.timers.tick_hooks.append(self._on_tick)
+        self.timers.wake()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        if self.timers is None or not self.live:
+            return
+        self.live = False
+        if self._due in self.timers.deadline_sources:
+            self.timers.deadline_sources.remove(self._due)
+        if self._on_tick in self.timers.tick_hooks:
+            self.timers.tick_hooks.remove(self._on_tick)
