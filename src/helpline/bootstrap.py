@@ -24,7 +24,7 @@ from helpline.adapters.bus.memory import MemoryBus
 from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker, make_sync_engine
 from helpline.adapters.db.recorder import SqlRecorder
-from helpline.adapters.db.unit_of_work import SqlUnits
+from helpline.adapters.db.unit_of_work import SqlUnitOfWork, SqlUnits
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
 from helpline.adapters.telephony.sip.switch import SipSwitch
@@ -60,7 +60,7 @@ class Container:
     switch: SimSwitch | SipSwitch
     sip: SipRuntime | None  # telephony = "sip": the switch's accounts and its bridge to the ACD
     centers: CenterService
-    screen_pop: ScreenPopBuilder
+    screen_pop: ScreenPopBuilder[SqlUnitOfWork]
     sla: SlaService
     workorders: WorkOrderService
     call_orders: CallOrders
@@ -157,14 +157,15 @@ async def build_container(
     centers = CenterService(clock, bus, switch, recorder)
     if sip is not None:
         sip.connect(centers)
-    sla = SlaService(sessionmaker, clock, bus, centers)  # its clocks keep time on the centers' loop
+    units = SqlUnits(sessionmaker, bus)
+    sla = SlaService(units, clock, bus, centers)  # its clocks keep time on the centers' loop
     workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
     floor = FloorService(sessionmaker, clock, bus, centers)
     container = Container(
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
-        units=SqlUnits(sessionmaker, bus),
+        units=units,
         passwords=Passwords(settings.password_hashing),
         metrics=metrics if metrics is not None else CollectorRegistry(),
         clock=clock,
@@ -172,10 +173,10 @@ async def build_container(
         switch=switch,
         sip=sip,
         centers=centers,
-        screen_pop=ScreenPopBuilder(sessionmaker),
+        screen_pop=ScreenPopBuilder(units),
         sla=sla,
         workorders=workorders,
-        call_orders=CallOrders(sessionmaker, workorders, centers),
+        call_orders=CallOrders(units, workorders, centers),
         floor=floor,
         norm_alerts=NormAlertService(sessionmaker, clock, bus, centers, floor),
     )

@@ -17,9 +17,9 @@ from helpline.app.acd.center_service import CenterService
 from helpline.app.ivr import flows as ivr_flows
 from helpline.app.knowledge import articles as knowledge
 from helpline.app.people import users
-from helpline.app.people.ports import PeopleUnit
 from helpline.app.people.security import Passwords
 from helpline.app.telephony import sip_accounts
+from helpline.app.unit_of_work import AppUnit
 from helpline.app.workorders import admin as workorder_admin
 from helpline.domain.errors import NotFound
 
@@ -200,7 +200,7 @@ USERS = [
 
 async def load_demo(
     session: AsyncSession,
-    people: PeopleUnit,
+    people: AppUnit,
     service: CenterService,
     passwords: Passwords,
     tenant_id: str = "default",
@@ -243,7 +243,7 @@ async def load_demo(
             await sip_accounts.set_account(
                 session, None, tenant_id, user.id, password=demo.password, username=sip_user
             )
-    await _work_order_setup(session, tenant_id, leader_id=created["leader"])
+    await _work_order_setup(session, people, tenant_id, leader_id=created["leader"])
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
     await ivr_flows.save_flow(
         session, None, tenant_id, "default", {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW}
@@ -253,14 +253,14 @@ async def load_demo(
     return True
 
 
-async def _work_order_setup(session: AsyncSession, tenant_id: str, *, leader_id: str) -> None:
+async def _work_order_setup(session: AsyncSession, uow: AppUnit, tenant_id: str, *, leader_id: str) -> None:
     """Units, reason codes, a shift leader on duty around the clock, and a few articles."""
     for unit_id, name in UNITS.items():
-        await workorder_admin.save_unit(
-            session, tenant_id, unit_id, {"name": name, "calendar": OFFICE_HOURS, "deadline_hours": 24}
+        await workorder_admin.stage_unit(
+            uow, unit_id, {"name": name, "calendar": OFFICE_HOURS, "deadline_hours": 24}
         )
-    await workorder_admin.replace_reasons(session, tenant_id, REASON_CODES)
-    await workorder_admin.add_shift(session, tenant_id, leader_id, "00:00-00:00", None, None)
+    await workorder_admin.stage_reasons(uow, REASON_CODES)
+    await workorder_admin.stage_shift(uow, leader_id, "00:00-00:00", None, None)
     for values in ARTICLES:
         article = await knowledge.create_article(session, tenant_id, leader_id, dict(values))
         await knowledge.publish_article(session, tenant_id, article.id, leader_id)

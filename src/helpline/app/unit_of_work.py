@@ -14,9 +14,10 @@ from typing import Protocol
 
 from helpline.app.people.ports import PeopleUnit
 from helpline.app.search.ports import SearchUnit
+from helpline.app.workorders.ports import WorkOrdersUnit
 
 
-class AppUnit(PeopleUnit, SearchUnit, Protocol):
+class AppUnit(WorkOrdersUnit, PeopleUnit, SearchUnit, Protocol):
     """Every capability's repositories."""
 
 

@@ -99,7 +99,7 @@ def test_open_clocks_survive_a_restart(client: TestClient, make_user: Any) -> No
     due = _epoch(_clocks(order)["complaint_complex"]["due"])
     container, loop = desk.container, _Loop()
     # the platform comes back after the clock fell due: it fires on the loop's first tick
-    restarted = SlaService(container.sessionmaker, VirtualClock(due + 1), container.bus, loop)
+    restarted = SlaService(container.units, VirtualClock(due + 1), container.bus, loop)
     client.portal.call(restarted.load_all)  # type: ignore[union-attr]
     clock = restarted.board("default").clocks[f"{order['id']}:reply"]
     assert abs(clock.due - due) < 0.01 and clock.kind.value == "complaint_complex"

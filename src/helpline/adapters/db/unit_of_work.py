@@ -16,7 +16,12 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
+from helpline.adapters.db.repositories.screen_pop import SqlScreenPopReads
 from helpline.adapters.db.repositories.search import SqlSearchIndex
+from helpline.adapters.db.repositories.workorders import SqlWorkOrderRepository
+from helpline.adapters.db.repositories.workorders_config import SqlWorkOrderConfig
+from helpline.adapters.db.repositories.workorders_reads import SqlWorkOrderPeers, SqlWorkOrderReads
+from helpline.adapters.db.repositories.workorders_sla import SqlSlaClockStore
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
 
@@ -70,6 +75,30 @@ class SqlUnitOfWork:
     @cached_property
     def search(self) -> SqlSearchIndex:
         return SqlSearchIndex(self.session, self._tenant_id)
+
+    @cached_property
+    def workorders(self) -> SqlWorkOrderRepository:
+        return SqlWorkOrderRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def workorder_config(self) -> SqlWorkOrderConfig:
+        return SqlWorkOrderConfig(self.session, self._tenant_id)
+
+    @cached_property
+    def workorder_reads(self) -> SqlWorkOrderReads:
+        return SqlWorkOrderReads(self.session, self._tenant_id)
+
+    @cached_property
+    def workorder_peers(self) -> SqlWorkOrderPeers:
+        return SqlWorkOrderPeers(self.session, self._tenant_id)
+
+    @cached_property
+    def sla_clocks(self) -> SqlSlaClockStore:
+        return SqlSlaClockStore(self.session, self._tenant_id)
+
+    @cached_property
+    def screen_pop(self) -> SqlScreenPopReads:
+        return SqlScreenPopReads(self.session, self._tenant_id)
 
 
 class SqlUnits:

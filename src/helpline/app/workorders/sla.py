@@ -3,9 +3,9 @@ breaches fire on the centers' timer loop.
 
 Work-order events are fed in after the order's change is committed (``feed``); the board
 starts, pauses, meets or cancels the clocks they concern (``on_workorder_event``, the
-domain's one table of it). Every change to a clock is written to ``sla_clocks`` (its
-``as_dict()`` state, so the boards are rebuilt at start-up) and every SLA event to
-``sla_events`` (kept for reports), then published. One lock orders all of it. The clocks
+domain's one table of it). Every change to a clock is stored (its ``as_dict()`` state, so
+the boards are rebuilt at start-up) with its SLA events (kept for reports:
+``SlaClockStore``), then published. One lock orders all of it. The clocks
 keep time on the one timer loop of the node (:class:`TimerLoop`, the centers' loop): their
 next deadline is one of its deadline sources and :meth:`tick` runs after its ticks, so no
 second loop sleeps beside it; tests drive :meth:`tick` with a time of their choosing.
@@ -15,24 +15,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 import structlog
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpline.adapters.db.tables.people import Tenant
-from helpline.adapters.db.tables.workorders import SlaClockRow, SlaEventRow
 from helpline.app.clock import Clock
 from helpline.app.ports import EventBus
-from helpline.app.timefmt import as_datetime
 from helpline.app.workorders import config as wo_config
-from helpline.app.workorders.notify import address
+from helpline.app.workorders.notify import address, audience, order_ids
+from helpline.app.workorders.ports import WorkOrdersUnit
 from helpline.domain.errors import DomainError
 from helpline.domain.events import Event
 from helpline.domain.workorders import events as ev
 from helpline.domain.workorders.sla import (
-    OPEN_CLOCKS,
     SlaBoard,
     SlaKind,
     SlaPolicy,
@@ -41,7 +37,8 @@ from helpline.domain.workorders.sla import (
 )
 
 log = structlog.get_logger("helpline.sla")
-_EVENT_COLUMNS = {"tenant_id", "at", "topic", "type", "clock_id", "kind", "order_id", "due"}
+Units = Callable[[str], AbstractAsyncContextManager[WorkOrdersUnit]]
+PLATFORM = ""  # the tenant of a unit that only lists tenants
 
 
 class TimerLoop(Protocol):
@@ -57,12 +54,12 @@ class TimerLoop(Protocol):
 class SlaService:
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        units: Units,
         clock: Clock,
         bus: EventBus,
         timers: TimerLoop | None = None,
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.units = units
         self.clock = clock
         self.bus = bus
         self.timers = timers
@@ -82,29 +79,25 @@ class SlaService:
     async def load_all(self) -> None:
         """Rebuild every tenant's board from the open clocks in storage. A clock that fell
         due while the platform was down fires at the first tick."""
-        async with self.lock, self.sessionmaker() as session:
-            for tenant_id in (await session.scalars(select(Tenant.id))).all():
-                board = self.boards[tenant_id] = SlaBoard(
-                    tenant_id, await wo_config.sla_policy(session, tenant_id)
-                )
-                rows = await session.scalars(
-                    select(SlaClockRow).where(
-                        SlaClockRow.tenant_id == tenant_id,
-                        SlaClockRow.state.in_([s.value for s in OPEN_CLOCKS]),
-                    )
-                )
-                for row in rows.all():
+        async with self.lock:
+            async with self.units(PLATFORM) as uow:
+                tenants = [tenant.id for tenant in await uow.tenants.list()]
+            for tenant_id in tenants:
+                async with self.units(tenant_id) as uow:
+                    board = self.boards[tenant_id] = SlaBoard(tenant_id, await wo_config.sla_policy(uow))
+                    clocks = await uow.sla_clocks.open_clocks()
+                for cid, data in clocks:
                     try:
-                        board.restore(row.data)
+                        board.restore(data)
                     except (DomainError, KeyError, ValueError):
-                        log.exception("sla_clock_not_restored", clock_id=row.id)
+                        log.exception("sla_clock_not_restored", clock_id=cid)
         self._wake()
 
     async def reload_policy(self, tenant_id: str) -> SlaPolicy:
         """After the tenant's SLA settings or units changed: new clocks use the new policy;
         running clocks keep the calendar and span they started with."""
-        async with self.sessionmaker() as session:
-            policy = await wo_config.sla_policy(session, tenant_id)
+        async with self.units(tenant_id) as uow:
+            policy = await wo_config.sla_policy(uow)
         async with self.lock:
             self.board(tenant_id).policy = policy
         return policy
@@ -161,48 +154,29 @@ class SlaService:
                 out += board.advance(at)
             if out:
                 await self._persist(out)
-                async with self.sessionmaker() as session:
-                    self.bus.publish(await address(session, out))
+                await self._publish(out)
         return out
+
+    async def _publish(self, events: Sequence[Event]) -> None:
+        """Publish clock events with the audience of their orders (read per tenant)."""
+        for tenant_id in dict.fromkeys(e.tenant_id for e in events):
+            of_tenant = [e for e in events if e.tenant_id == tenant_id]
+            async with self.units(tenant_id) as uow:
+                heard = await audience(uow, order_ids=order_ids(of_tenant))
+            self.bus.publish(address(heard, of_tenant))
 
     async def _persist(self, events: Sequence[Event]) -> None:
         sla_events = [e for e in events if isinstance(e, ev.SlaEvent)]
         if not sla_events:
             return
         touched = dict.fromkeys((e.tenant_id, e.clock_id) for e in sla_events)
-        async with self.sessionmaker() as session, session.begin():
-            for tenant in {tenant_id for tenant_id, _ in touched}:  # one query per tenant, not per clock
-                ids = [cid for tenant_id, cid in touched if tenant_id == tenant]
-                stmt = select(SlaClockRow).where(SlaClockRow.tenant_id == tenant, SlaClockRow.id.in_(ids))
-                (await session.scalars(stmt)).all()  # ``session.get`` below finds them in the session
-            for tenant_id, cid in touched:
-                clock = self.board(tenant_id).clocks.get(cid)
-                if clock is None:
-                    continue
-                row = await session.get(SlaClockRow, (tenant_id, cid))
-                if row is None:
-                    row = SlaClockRow(tenant_id=tenant_id, id=cid)
-                    session.add(row)
-                row.order_id, row.kind, row.state = clock.order_id, clock.kind.value, clock.state.value
-                row.unit_id, row.due_at = clock.unit_id, as_datetime(clock.due)
-                row.warned, row.breached, row.data = clock.warned, clock.breached, clock.as_dict()
-            rows = []
-            for event in sla_events:
-                data = event.as_dict()
-                rows.append(
-                    {
-                        "tenant_id": event.tenant_id,
-                        "at": as_datetime(event.at),
-                        "type": event.name,
-                        "clock_id": event.clock_id,
-                        "kind": event.kind,
-                        "order_id": event.order_id,
-                        "due_at": as_datetime(event.due),
-                        "data": {k: v for k, v in data.items() if k not in _EVENT_COLUMNS},
-                    }
-                )
-            await session.execute(insert(SlaEventRow), rows)  # one statement (their ids are not needed)
-        for tenant_id, cid in {(e.tenant_id, e.clock_id) for e in sla_events}:
+        for tenant in dict.fromkeys(tenant_id for tenant_id, _ in touched):
+            board = self.board(tenant)
+            clocks = [c for t, cid in touched if t == tenant and (c := board.clocks.get(cid)) is not None]
+            async with self.units(tenant) as uow:
+                await uow.sla_clocks.save(clocks, [e for e in sla_events if e.tenant_id == tenant])
+                await uow.commit()
+        for tenant_id, cid in touched:
             board = self.board(tenant_id)
             clock = board.clocks.get(cid)
             if clock is not None and not clock.is_open:
