@@ -15,6 +15,13 @@ from typing import Any
 
 from fakes.people import FakeTenantRepository, FakeUserRepository, PeopleTables
 from fakes.search import FakeSearchIndex, SearchTables
+from fakes.workorders import (
+    FakeSlaClockStore,
+    FakeWorkOrderConfig,
+    FakeWorkOrderPeers,
+    FakeWorkOrderRepository,
+    WorkOrderTables,
+)
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
 
@@ -25,6 +32,7 @@ class FakeStore:
 
     people: PeopleTables = field(default_factory=PeopleTables)
     search: SearchTables = field(default_factory=SearchTables)
+    workorders: WorkOrderTables = field(default_factory=WorkOrderTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -82,6 +90,22 @@ class FakeUnitOfWork:
     @property
     def search(self) -> FakeSearchIndex:
         return FakeSearchIndex(self.work.search, self._tenant_id)
+
+    @property
+    def workorders(self) -> FakeWorkOrderRepository:
+        return FakeWorkOrderRepository(self.work.workorders, self._tenant_id)
+
+    @property
+    def workorder_config(self) -> FakeWorkOrderConfig:
+        return FakeWorkOrderConfig(self.work.workorders, self.work.people, self._tenant_id)
+
+    @property
+    def workorder_peers(self) -> FakeWorkOrderPeers:
+        return FakeWorkOrderPeers(self.work.workorders, self.work.people, self._tenant_id)
+
+    @property
+    def sla_clocks(self) -> FakeSlaClockStore:
+        return FakeSlaClockStore(self.work.workorders, self._tenant_id)
 
 
 class FakeUnits:
