@@ -109,9 +109,6 @@ class FakeWorkOrderRepository:
             return None
         return found[2], found[3]
 
-    async def parent_id(self, order_id: str) -> str | None:
-        return self.tables.parents.get(order_id)
-
     async def holders(self, order_ids: Collection[str]) -> dict[str, Holders]:
         out = {}
         for order in self._mine():

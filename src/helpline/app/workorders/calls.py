@@ -26,8 +26,7 @@ import asyncio
 import contextlib
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +35,7 @@ import structlog
 from helpline.adapters.db import sqlite_async
 from helpline.app.acd.center_service import CenterService
 from helpline.app.workorders import config as wo_config
-from helpline.app.workorders.ports import WorkOrdersUnit
+from helpline.app.workorders.ports import WorkOrdersUnit, WorkOrderUnits
 from helpline.app.workorders.service import ROLE_OF, WorkOrderService
 from helpline.domain.acd.call import Call, Direction
 from helpline.domain.calendar import CHINA_TZ
@@ -50,7 +49,6 @@ log = structlog.get_logger("helpline.workorders")
 # only wait for each other at the write lock (benchmarks/events_fanout.py: 2 had a longer tail)
 WORKERS = 1
 MAX_ROUND = 50  # calls whose jobs a worker takes at once (a burst is worked on in a few rounds)
-Units = Callable[[str], AbstractAsyncContextManager[WorkOrdersUnit]]
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ def _rounds(jobs: Sequence[CallJob]) -> list[list[CallJob]]:
 class CallOrders:
     def __init__(
         self,
-        units: Units,
+        units: WorkOrderUnits,
         service: WorkOrderService,
         centers: CenterService,
     ) -> None:

@@ -11,7 +11,8 @@ few statements per round the database adapter has always sent.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -92,8 +93,6 @@ class WorkOrderRepository(Protocol):
     async def attachment(self, order_id: str, attachment_id: str) -> tuple[Attachment, FileMeta] | None:
         """An attachment of that order, with its file facts."""
         ...
-
-    async def parent_id(self, order_id: str) -> str | None: ...
 
     async def holders(self, order_ids: Collection[str]) -> dict[str, Holders]:
         """Owner and assignee of the orders found (for addressing their events)."""
@@ -260,6 +259,8 @@ class SlaClockStore(Protocol):
 
 
 class WorkOrdersUnit(PeopleUnit, SearchUnit, Protocol):
+    """What work-order use cases are given (the users of people and the search index too)."""
+
     @property
     def workorders(self) -> WorkOrderRepository: ...
 
@@ -274,3 +275,7 @@ class WorkOrdersUnit(PeopleUnit, SearchUnit, Protocol):
 
     @property
     def sla_clocks(self) -> SlaClockStore: ...
+
+
+WorkOrderUnits = Callable[[str], AbstractAsyncContextManager[WorkOrdersUnit]]
+"""Opens a unit for a tenant, for the long-lived services (call orders, SLA clocks, screen pop)."""

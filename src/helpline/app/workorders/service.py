@@ -11,7 +11,7 @@ change raises before anything is written; the unit rolls back.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -258,10 +258,12 @@ class WorkOrderService:
         await self._clocks_after(uow, order, self.sla.meet(uow.tenant_id, promised, self.clock.now()))
         return order
 
-    async def _clocks_after(self, uow: WorkOrdersUnit, order: WorkOrder, clocks: Any) -> None:
+    async def _clocks_after(
+        self, uow: WorkOrdersUnit, order: WorkOrder, clocks: Awaitable[list[Event]]
+    ) -> None:
         """Run an SLA change that follows a committed order change, and publish its events."""
         try:
-            events: list[Event] = await clocks
+            events = await clocks
             if events:
                 self.bus.publish(address(await audience(uow, [order]), events))
         except Exception:

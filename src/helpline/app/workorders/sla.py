@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 import structlog
@@ -24,7 +23,7 @@ from helpline.app.clock import Clock
 from helpline.app.ports import EventBus
 from helpline.app.workorders import config as wo_config
 from helpline.app.workorders.notify import address, audience, order_ids
-from helpline.app.workorders.ports import WorkOrdersUnit
+from helpline.app.workorders.ports import WorkOrderUnits
 from helpline.domain.errors import DomainError
 from helpline.domain.events import Event
 from helpline.domain.workorders import events as ev
@@ -37,7 +36,6 @@ from helpline.domain.workorders.sla import (
 )
 
 log = structlog.get_logger("helpline.sla")
-Units = Callable[[str], AbstractAsyncContextManager[WorkOrdersUnit]]
 PLATFORM = ""  # the tenant of a unit that only lists tenants
 
 
@@ -54,7 +52,7 @@ class TimerLoop(Protocol):
 class SlaService:
     def __init__(
         self,
-        units: Units,
+        units: WorkOrderUnits,
         clock: Clock,
         bus: EventBus,
         timers: TimerLoop | None = None,

@@ -259,16 +259,6 @@ class SqlWorkOrderRepository:
             FileMeta(row.sha256, row.uploaded_by, row.at.timestamp()),
         )
 
-    async def parent_id(self, order_id: str) -> str | None:
-        seen = self._seen.get(order_id)
-        if seen is not None:
-            return seen.row.parent_id
-        return await self.session.scalar(
-            select(WorkOrderRow.parent_id).where(
-                WorkOrderRow.tenant_id == self.tenant_id, WorkOrderRow.id == order_id
-            )
-        )
-
     async def holders(self, order_ids: Collection[str]) -> dict[str, Holders]:
         if not order_ids:
             return {}
