@@ -173,10 +173,10 @@ async def build_container(
         switch=switch,
         sip=sip,
         centers=centers,
-        screen_pop=ScreenPopBuilder(units),
+        screen_pop=ScreenPopBuilder(units.small_statements()),  # index lookups
         sla=sla,
         workorders=workorders,
-        call_orders=CallOrders(units, workorders, centers),
+        call_orders=CallOrders(units.small_statements(), workorders, centers),  # ADR 0006
         floor=floor,
         norm_alerts=NormAlertService(sessionmaker, clock, bus, centers, floor),
     )

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
-from helpline.adapters.db import sqlite_async
 from helpline.domain.acd.call import Call
 from helpline.domain.errors import DomainError
 from helpline.domain.events import CallOffered, Event, ScreenPop
@@ -65,8 +64,7 @@ class ScreenPopBuilder(Generic[U]):
             pop["caller_display"], key = number.display, number.match_keys()[0]
         except DomainError:
             pop["caller_display"], key = caller, None
-        with sqlite_async.here():  # index lookups: on SQLite, in this thread
-            await self._read(tenant_id, call_id, key, pop)
+        await self._read(tenant_id, call_id, key, pop)  # index lookups: units for small statements
         pop["new_caller"] = not pop["matches"] and not pop["recent_calls"]
         return pop
 

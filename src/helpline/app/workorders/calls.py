@@ -32,7 +32,6 @@ from typing import Any
 
 import structlog
 
-from helpline.adapters.db import sqlite_async
 from helpline.app.acd.center_service import CenterService
 from helpline.app.workorders import config as wo_config
 from helpline.app.workorders.ports import WorkOrdersUnit, WorkOrderUnits
@@ -172,12 +171,11 @@ class CallOrders:
         """The orders of several calls (each call at most once) in one transaction per tenant:
         everything is read first, then written in one go, so the write lock (SQLite has one
         for the whole database, which the call recorder needs too) is held for a few
-        statements per round, not a few per call. Its statements are small: on SQLite they
-        run in this thread (:func:`sqlite_async.here`)."""
-        with sqlite_async.here():
-            for tenant_id in dict.fromkeys(job.tenant_id for job in jobs):
-                async with self.units(tenant_id) as uow:
-                    await self._handle_round(uow, [job for job in jobs if job.tenant_id == tenant_id])
+        statements per round, not a few per call. Its statements are small: ``units`` are
+        the composition root's units for small statements (on SQLite: in this thread)."""
+        for tenant_id in dict.fromkeys(job.tenant_id for job in jobs):
+            async with self.units(tenant_id) as uow:
+                await self._handle_round(uow, [job for job in jobs if job.tenant_id == tenant_id])
 
     async def _handle_round(self, uow: WorkOrdersUnit, jobs: Sequence[CallJob]) -> None:
         drafts, ended = await self._read(uow, jobs)
