@@ -128,6 +128,26 @@ async def _calls(session: AsyncSession, tenant_id: str, order_ids: Sequence[str]
     return out
 
 
+async def _timeline(
+    session: AsyncSession, order: WorkOrder
+) -> tuple[list[dict[str, Any]], list[WorkOrderRow]]:
+    """The order's timeline interleaved by time with its merged duplicates', and those."""
+    timeline = [_entry(e, order.id, order.number) for e in order.timeline]
+    if not order.duplicate_ids:
+        return timeline, []
+    stmt = select(WorkOrderRow).where(
+        WorkOrderRow.tenant_id == order.tenant_id, WorkOrderRow.id.in_(order.duplicate_ids)
+    )
+    duplicates = list((await session.scalars(stmt)).all())
+    numbers = {d.id: d.number for d in duplicates}
+    extra = await session.scalars(
+        select(WorkOrderTimelineRow).where(WorkOrderTimelineRow.order_id.in_(list(numbers)))
+    )
+    timeline += [_row_entry(t, numbers[t.order_id]) for t in extra.all()]
+    timeline.sort(key=lambda e: (e["at"] or "", e["order_id"] != order.id, e["seq"]))
+    return timeline, duplicates
+
+
 async def order_view(session: AsyncSession, order: WorkOrder, now: float) -> dict[str, Any]:
     """Everything an order holds, with its history, calls, files, clocks and relatives."""
     row = await session.get(WorkOrderRow, order.id)  # (in the session already: no statement)
@@ -136,24 +156,7 @@ async def order_view(session: AsyncSession, order: WorkOrder, now: float) -> dic
     data = order.as_dict()
     for key in ("created_at", "updated_at", "submitted_at", "closed_at", "call_ended_at"):
         data[key] = iso(data[key])
-    timeline = [_entry(e, order.id, order.number) for e in order.timeline]
-    duplicates: list[WorkOrderRow] = []
-    if order.duplicate_ids:
-        duplicates = list(
-            (
-                await session.scalars(
-                    select(WorkOrderRow).where(
-                        WorkOrderRow.tenant_id == order.tenant_id, WorkOrderRow.id.in_(order.duplicate_ids)
-                    )
-                )
-            ).all()
-        )
-        numbers = {d.id: d.number for d in duplicates}
-        extra = await session.scalars(
-            select(WorkOrderTimelineRow).where(WorkOrderTimelineRow.order_id.in_(list(numbers)))
-        )
-        timeline += [_row_entry(t, numbers[t.order_id]) for t in extra.all()]
-        timeline.sort(key=lambda e: (e["at"] or "", e["order_id"] != order.id, e["seq"]))
+    timeline, duplicates = await _timeline(session, order)
     files = await session.scalars(
         select(WorkOrderAttachmentRow)
         .where(WorkOrderAttachmentRow.order_id == order.id)
