@@ -8,11 +8,12 @@ register what it must do at start and stop with :meth:`Container.on_startup` /
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -25,6 +26,7 @@ from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker, make_sync_engine
 from helpline.adapters.db.recorder import SqlRecorder
 from helpline.adapters.db.unit_of_work import SqlUnitOfWork, SqlUnits
+from helpline.adapters.report_render import Report, render
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
 from helpline.adapters.telephony.sip.switch import SipSwitch
@@ -140,6 +142,18 @@ class Container:
         await self.aclose()
 
 
+def render_table(
+    key: str,
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    fmt: str,
+) -> tuple[bytes, str]:
+    """``helpline.app.workorders.files.RenderTable`` on the report renderer."""
+    return render(Report(key, title, list(columns), [dict(r) for r in rows], dict(params)), fmt)
+
+
 async def build_container(
     settings: Settings, *, metrics: CollectorRegistry | None = None, clock: Clock | None = None
 ) -> Container:
@@ -159,7 +173,8 @@ async def build_container(
         sip.connect(centers)
     units = SqlUnits(sessionmaker, bus)
     sla = SlaService(units, clock, bus, centers)  # its clocks keep time on the centers' loop
-    workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
+    files = AttachmentStore(Path(settings.data_dir) / "attachments")
+    workorders = WorkOrderService(clock, bus, sla, files, render_table)
     floor = FloorService(sessionmaker, clock, bus, centers)
     container = Container(
         settings=settings,

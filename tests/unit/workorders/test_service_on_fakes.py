@@ -67,6 +67,10 @@ class Files:
         self.kept.pop(key, None)
 
 
+def _render(*args: Any) -> tuple[bytes, str]:
+    return repr(args).encode(), "text/plain"
+
+
 AGENT, OTHER, HANDLER = Who("agent-1", "agent"), Who("agent-2", "agent"), Who("handler-1", "agent")
 LEADER = Who("leader-1", "leader")
 
@@ -82,7 +86,7 @@ def units() -> FakeUnits:
 @pytest.fixture
 def service(units: FakeUnits) -> WorkOrderService:
     clock, heard = VirtualClock(NOON), Heard()
-    return WorkOrderService(clock, heard, SlaService(units, clock, heard), Files())  # type: ignore[arg-type]
+    return WorkOrderService(clock, heard, SlaService(units, clock, heard), Files(), _render)  # type: ignore[arg-type]
 
 
 async def _setup(units: FakeUnits) -> None:

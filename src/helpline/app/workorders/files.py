@@ -1,10 +1,12 @@
-"""Where the bytes of work-order attachments are kept (the port; the disk store is
-``helpline.adapters.attachments``): the database keeps only their names and digests."""
+"""What work orders hand out as files: the bytes of attachments (the port; the disk store is
+``helpline.adapters.attachments``: the database keeps only their names and digests), and
+their reports as CSV, XLSX, HTML or PDF (:class:`RenderTable`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 MAX_ATTACHMENT = 20 * 1024 * 1024
 
@@ -21,3 +23,17 @@ class AttachmentFiles(Protocol):
     async def remove(self, key: str) -> None:
         """Undo a :meth:`put` whose order was not saved."""
         ...
+
+
+class RenderTable(Protocol):
+    """A report's rows as a file in ``fmt`` (csv, xlsx, html, pdf): its bytes and media type."""
+
+    def __call__(
+        self,
+        key: str,
+        title: str,
+        columns: Sequence[tuple[str, str]],
+        rows: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        fmt: str,
+    ) -> tuple[bytes, str]: ...

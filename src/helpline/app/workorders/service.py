@@ -21,7 +21,7 @@ from helpline.app.clock import Clock
 from helpline.app.ports import EventBus
 from helpline.app.timefmt import iso
 from helpline.app.workorders import config as wo_config
-from helpline.app.workorders.files import AttachmentFiles
+from helpline.app.workorders.files import AttachmentFiles, RenderTable
 from helpline.app.workorders.notify import Audience, address, audience
 from helpline.app.workorders.ports import WorkOrdersUnit
 from helpline.app.workorders.search import index_orders
@@ -92,11 +92,14 @@ def as_list(result: Event | Sequence[Event] | None) -> list[Event]:
 
 
 class WorkOrderService:
-    def __init__(self, clock: Clock, bus: EventBus, sla: SlaService, files: AttachmentFiles) -> None:
+    def __init__(
+        self, clock: Clock, bus: EventBus, sla: SlaService, files: AttachmentFiles, render: RenderTable
+    ) -> None:
         self.clock = clock
         self.bus = bus
         self.sla = sla
         self.files = files
+        self.render = render  # the norms' reports as files
 
     # ---- the one path of every change ------------------------------------------------------------
 

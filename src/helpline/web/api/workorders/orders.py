@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
-from helpline.adapters.report_render import Report, render
 from helpline.app.workorders import queries as wo_queries
 from helpline.app.workorders.files import MAX_ATTACHMENT
 from helpline.app.workorders.ports import OrderFilter, WorkOrdersUnit
@@ -295,6 +294,7 @@ async def download(ref: str, attachment_id: str, actor: Agent, uow: UnitDep, ord
 async def calls_without_order(
     actor: Leader,
     uow: UnitDep,
+    orders: Orders,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
     page: Page = 1,
@@ -313,14 +313,14 @@ async def calls_without_order(
     )
     if format == "json":
         return _page(total, page, items)
-    report = Report(
+    data, media_type = orders.render(
         "calls-without-order",
         "无工单来电 Calls without an order",
         [(c, c) for c in wo_queries.REPORT_COLUMNS],
         items,
         {"from": since.isoformat() if since else "", "to": until.isoformat() if until else ""},
+        format,
     )
-    data, media_type = render(report, format)
     headers = (
         {}
         if format == "html"
