@@ -25,7 +25,7 @@ from helpline.adapters.bus.memory import MemoryBus
 from helpline.adapters.center_metrics import CenterCollector
 from helpline.adapters.db.engine import make_engine, make_sessionmaker, make_sync_engine
 from helpline.adapters.db.recorder import SqlRecorder
-from helpline.adapters.db.unit_of_work import SqlUnits
+from helpline.adapters.db.unit_of_work import SqlUnitOfWork, SqlUnits
 from helpline.adapters.report_render import ReportRenderer
 from helpline.adapters.telephony.sim import SimSwitch
 from helpline.adapters.telephony.sip.quality import MediaMetrics
@@ -63,7 +63,7 @@ class Container:
     switch: SimSwitch | SipSwitch
     sip: SipRuntime | None  # telephony = "sip": the switch's accounts and its bridge to the ACD
     centers: CenterService
-    screen_pop: ScreenPopBuilder
+    screen_pop: ScreenPopBuilder[SqlUnitOfWork]
     sla: SlaService
     workorders: WorkOrderService
     call_orders: CallOrders
@@ -98,7 +98,7 @@ class Container:
             await self.sla.load_all()
         except SQLAlchemyError as exc:
             structlog.get_logger("helpline").error("sla_clocks_not_loaded", error=str(exc))
-        await self.sla.start()
+        await self.sla.start()  # on the centers' timer loop: what fell due while down fires now
         self.on_shutdown(self.sla.stop)
         try:
             await self.norm_alerts.start()
@@ -169,9 +169,10 @@ async def build_container(
     centers = CenterService(clock, bus, switch, recorder)
     if sip is not None:
         sip.connect(centers)
-    sla = SlaService(sessionmaker, clock, bus)
-    workorders = WorkOrderService(clock, bus, sla, AttachmentStore(Path(settings.data_dir) / "attachments"))
     units = SqlUnits(sessionmaker, bus)
+    sla = SlaService(units, clock, bus, centers)  # its clocks keep time on the centers' loop
+    files = AttachmentStore(Path(settings.data_dir) / "attachments")
+    workorders = WorkOrderService(clock, bus, sla, files)
     floor = FloorService(units, clock, centers)
     container = Container(
         settings=settings,
@@ -186,10 +187,10 @@ async def build_container(
         switch=switch,
         sip=sip,
         centers=centers,
-        screen_pop=ScreenPopBuilder(sessionmaker),
+        screen_pop=ScreenPopBuilder(units.small_statements()),  # index lookups
         sla=sla,
         workorders=workorders,
-        call_orders=CallOrders(sessionmaker, workorders, centers),
+        call_orders=CallOrders(units.small_statements(), workorders, centers),  # ADR 0006
         floor=floor,
         norm_alerts=NormAlertService(units, clock, bus, centers, floor, settings.default_tenant),
     )

@@ -43,6 +43,13 @@ from fakes.telephony import (
     FakeSipAccountRepository,
     TelephonyTables,
 )
+from fakes.workorders import (
+    FakeSlaClockStore,
+    FakeWorkOrderConfig,
+    FakeWorkOrderPeers,
+    FakeWorkOrderRepository,
+    WorkOrderTables,
+)
 from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit
 from helpline.domain.events import Event
@@ -61,6 +68,7 @@ class FakeStore:
     acd: AcdTables = field(default_factory=AcdTables)
     ivr: IvrTables = field(default_factory=IvrTables)
     reports: ReportTables = field(default_factory=ReportTables)
+    workorders: WorkOrderTables = field(default_factory=WorkOrderTables)
     published: list[Event] = field(default_factory=list)
 
 
@@ -202,6 +210,22 @@ class FakeUnitOfWork:
     @property
     def ivr_flows(self) -> FakeIvrFlowRepository:
         return FakeIvrFlowRepository(self.work.ivr, self._tenant_id)
+
+    @property
+    def workorders(self) -> FakeWorkOrderRepository:
+        return FakeWorkOrderRepository(self.work.workorders, self._tenant_id)
+
+    @property
+    def workorder_config(self) -> FakeWorkOrderConfig:
+        return FakeWorkOrderConfig(self.work.workorders, self.work.people, self._tenant_id)
+
+    @property
+    def workorder_peers(self) -> FakeWorkOrderPeers:
+        return FakeWorkOrderPeers(self.work.workorders, self.work.people, self._tenant_id)
+
+    @property
+    def sla_clocks(self) -> FakeSlaClockStore:
+        return FakeSlaClockStore(self.work.workorders, self._tenant_id)
 
 
 class FakeUnits:

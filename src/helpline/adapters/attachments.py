@@ -14,13 +14,16 @@ import re
 import uuid
 from pathlib import Path
 
+from helpline.app.workorders.files import MAX_ATTACHMENT
 from helpline.domain.errors import Invalid, NotFound
 
-MAX_ATTACHMENT = 20 * 1024 * 1024
+__all__ = ["MAX_ATTACHMENT", "AttachmentStore"]
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class AttachmentStore:
+    """The disk store of ``helpline.app.workorders.files.AttachmentFiles``."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 

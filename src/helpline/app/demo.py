@@ -16,7 +16,6 @@ from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
 from helpline.app.ivr import flows as ivr_flows
 from helpline.app.knowledge import articles as knowledge
-from helpline.app.knowledge.ports import KnowledgeUnit
 from helpline.app.people import users
 from helpline.app.people.security import Passwords
 from helpline.app.telephony import sip_accounts
@@ -241,7 +240,7 @@ async def load_demo(
         if demo.extension:  # a SIP phone per seat: user = extension, password = the login's
             sip_user = demo.extension if tenant_id == "default" else f"{tenant_id}.{demo.extension}"
             await sip_accounts.add_account(uow, None, user.id, password=demo.password, username=sip_user)
-    await _work_order_setup(session, tenant_id, leader_id=created["leader"], kb=uow, clock=service.clock)
+    await _work_order_setup(uow, leader_id=created["leader"], clock=service.clock)
     # the voice menu: 欢迎致电… 咨询请按1，投诉请按2，English press 3 (editable: /api/v1/ivr/flows)
     await ivr_flows.stage_flow(
         uow, None, "default", {"name": "演示菜单 Demo menu", "definition": ivr_flows.DEMO_FLOW}
@@ -251,16 +250,14 @@ async def load_demo(
     return True
 
 
-async def _work_order_setup(
-    session: AsyncSession, tenant_id: str, *, leader_id: str, kb: KnowledgeUnit, clock: Clock
-) -> None:
+async def _work_order_setup(uow: AppUnit, *, leader_id: str, clock: Clock) -> None:
     """Units, reason codes, a shift leader on duty around the clock, and a few articles."""
     for unit_id, name in UNITS.items():
-        await workorder_admin.save_unit(
-            session, tenant_id, unit_id, {"name": name, "calendar": OFFICE_HOURS, "deadline_hours": 24}
+        await workorder_admin.stage_unit(
+            uow, unit_id, {"name": name, "calendar": OFFICE_HOURS, "deadline_hours": 24}
         )
-    await workorder_admin.replace_reasons(session, tenant_id, REASON_CODES)
-    await workorder_admin.add_shift(session, tenant_id, leader_id, "00:00-00:00", None, None)
+    await workorder_admin.stage_reasons(uow, REASON_CODES)
+    await workorder_admin.stage_shift(uow, leader_id, "00:00-00:00", None, None)
     for values in ARTICLES:
-        article = await knowledge.add_article(kb, clock, leader_id, dict(values))
-        await knowledge.publish(kb, clock, article.id, leader_id)
+        article = await knowledge.add_article(uow, clock, leader_id, dict(values))
+        await knowledge.publish(uow, clock, article.id, leader_id)

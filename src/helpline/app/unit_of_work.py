@@ -3,7 +3,8 @@ transaction of one tenant (``helpline.app.ports.UnitOfWork``).
 
 Each capability declares the part it needs as a protocol in its own ``ports.py`` (a use case
 of work orders takes a ``WorkOrdersUnit``, not this); this one is their sum, what the web
-layer and the CLI open per request or command. A new capability adds its protocol here.
+layer and the CLI open per request or command. A new capability adds its protocol here, ahead
+of the units its own extends (``IvrUnit`` before ``AcdUnit``; Python needs that order).
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from helpline.app.people.ports import CustomersUnit, PeopleUnit
 from helpline.app.reports.ports import ReportsUnit
 from helpline.app.search.ports import SearchUnit
 from helpline.app.telephony.ports import TelephonyUnit
+from helpline.app.workorders.ports import WorkOrdersUnit
 
 
 class AppUnit(
     IvrUnit,
     AcdUnit,
-    PeopleUnit,
-    CustomersUnit,
+    WorkOrdersUnit,
     KnowledgeUnit,
+    CustomersUnit,
+    PeopleUnit,
     SearchUnit,
     FloorUnit,
     ReportsUnit,

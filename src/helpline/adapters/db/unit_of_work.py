@@ -8,6 +8,7 @@ the unit's session and tenant, so nothing outside a unit holds a session.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpline.adapters.db import sqlite_async
 from helpline.adapters.db.repositories.acd import (
     SqlAgentProfileRepository,
     SqlCallbackRepository,
@@ -34,6 +36,7 @@ from helpline.adapters.db.repositories.ivr import SqlIvrFlowRepository
 from helpline.adapters.db.repositories.knowledge import SqlArticleRepository, SqlArticleVersionRepository
 from helpline.adapters.db.repositories.people import SqlTenantRepository, SqlUserRepository
 from helpline.adapters.db.repositories.reports import SqlReportQueries
+from helpline.adapters.db.repositories.screen_pop import SqlScreenPopReads
 from helpline.adapters.db.repositories.search import SqlSearchIndex
 from helpline.adapters.db.repositories.telephony import (
     SqlAgentExtensions,
@@ -42,6 +45,10 @@ from helpline.adapters.db.repositories.telephony import (
     SqlRecordingRepository,
     SqlSipAccountRepository,
 )
+from helpline.adapters.db.repositories.workorders import SqlWorkOrderRepository
+from helpline.adapters.db.repositories.workorders_config import SqlWorkOrderConfig
+from helpline.adapters.db.repositories.workorders_reads import SqlWorkOrderPeers, SqlWorkOrderReads
+from helpline.adapters.db.repositories.workorders_sla import SqlSlaClockStore
 from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit, EventBus
 from helpline.domain.events import Event
@@ -181,24 +188,62 @@ class SqlUnitOfWork:
     def ivr_flows(self) -> SqlIvrFlowRepository:
         return SqlIvrFlowRepository(self.session, self._tenant_id)
 
+    @cached_property
+    def workorders(self) -> SqlWorkOrderRepository:
+        return SqlWorkOrderRepository(self.session, self._tenant_id)
+
+    @cached_property
+    def workorder_config(self) -> SqlWorkOrderConfig:
+        return SqlWorkOrderConfig(self.session, self._tenant_id)
+
+    @cached_property
+    def workorder_reads(self) -> SqlWorkOrderReads:
+        return SqlWorkOrderReads(self.session, self._tenant_id)
+
+    @cached_property
+    def workorder_peers(self) -> SqlWorkOrderPeers:
+        return SqlWorkOrderPeers(self.session, self._tenant_id)
+
+    @cached_property
+    def sla_clocks(self) -> SqlSlaClockStore:
+        return SqlSlaClockStore(self.session, self._tenant_id)
+
+    @cached_property
+    def screen_pop(self) -> SqlScreenPopReads:
+        return SqlScreenPopReads(self.session, self._tenant_id)
+
 
 class SqlUnits:
     """Opens units of work: ``async with units(tenant_id) as uow``. Leaving the block without
     a commit rolls back."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bus: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: EventBus | None = None,
+        *,
+        here: bool = False,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.bus = bus
+        self.here = here
+
+    def small_statements(self) -> SqlUnits:
+        """Units for a hot path of small statements (call-order rounds, the screen pop): on
+        SQLite they run in the calling thread (:func:`sqlite_async.here`), as long as the
+        unit's block lasts, after-commit actions included."""
+        return SqlUnits(self.sessionmaker, self.bus, here=True)
 
     @asynccontextmanager
     async def __call__(self, tenant_id: str) -> AsyncIterator[SqlUnitOfWork]:
-        async with self.sessionmaker() as session:
-            unit = SqlUnitOfWork(session, tenant_id, self.bus)
-            try:
-                yield unit
-            finally:
-                if session.in_transaction():
-                    await unit.rollback()
+        with sqlite_async.here() if self.here else contextlib.nullcontext():
+            async with self.sessionmaker() as session:
+                unit = SqlUnitOfWork(session, tenant_id, self.bus)
+                try:
+                    yield unit
+                finally:
+                    if session.in_transaction():
+                        await unit.rollback()
 
     def joined(self, session: AsyncSession, tenant_id: str) -> SqlUnitOfWork:
         """A unit on a session the caller already holds (its commit commits that session):

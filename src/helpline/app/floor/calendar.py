@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.app.workorders.admin import save_settings, save_unit
+from helpline.app.workorders.admin import Reload, save_settings, save_unit
 from helpline.app.workorders.config import calendar_from, get_unit, settings_of
+from helpline.app.workorders.ports import WorkOrdersUnit
 from helpline.domain.calendar import DAY, BusinessCalendar, parse_hours
 from helpline.domain.errors import DomainError, Invalid
 
@@ -89,27 +88,28 @@ def check(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def get(session: AsyncSession, tenant_id: str, unit_id: str | None = None) -> dict[str, Any]:
+async def get(uow: WorkOrdersUnit, unit_id: str | None = None) -> dict[str, Any]:
     """The center's calendar, or the unit's (a unit of another tenant is not found)."""
     if unit_id is not None:
-        return document((await get_unit(session, tenant_id, unit_id)).calendar)
-    sla = (await settings_of(session, tenant_id)).get("sla") or {}
+        return document((await get_unit(uow, unit_id)).calendar)
+    sla = (await settings_of(uow)).get("sla") or {}
     return document(sla.get("calendar"))
 
 
 async def put(
-    session: AsyncSession, tenant_id: str, doc: Mapping[str, Any], unit_id: str | None = None
+    uow: WorkOrdersUnit, doc: Mapping[str, Any], unit_id: str | None = None, reload: Reload | None = None
 ) -> dict[str, Any]:
     """Check and keep the calendar: the center's inside the SLA policy (its spans and warnings
-    stay), a unit's on the unit (which must exist: this never creates one)."""
+    stay), a unit's on the unit (which must exist: this never creates one). Commits; then
+    ``reload`` gives the live SLA clocks the new policy."""
     checked = check(doc)
     if unit_id is not None:
-        await get_unit(session, tenant_id, unit_id)
-        await save_unit(session, tenant_id, unit_id, {"calendar": checked})
+        await get_unit(uow, unit_id)
+        await save_unit(uow, unit_id, {"calendar": checked}, reload)
         return checked
-    sla = dict((await settings_of(session, tenant_id)).get("sla") or {})
+    sla = dict((await settings_of(uow)).get("sla") or {})
     sla["calendar"] = checked
-    await save_settings(session, tenant_id, {"sla": sla})
+    await save_settings(uow, {"sla": sla}, reload)
     return checked
 
 

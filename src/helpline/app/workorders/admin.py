@@ -2,57 +2,62 @@
 roster, the reason-code tree, custom fields and the settings (see :mod:`helpline.app.workorders.config`
 for what they mean). Every save builds the domain object from the new values first, so a
 value the domain would refuse later is refused now.
+
+The use cases commit; the ``stage_…`` variants do not, for an orchestrator that needs one
+transaction (demo data). Changes that move deadlines (settings, units) reach the live SLA
+clocks after the commit (``reload``, given by the caller).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.people import Tenant
-from helpline.adapters.db.tables.workorders import (
-    CustomFieldRow,
-    DutyShiftRow,
-    ReasonCodeRow,
-    UnitMember,
-    UnitRow,
-)
 from helpline.app.workorders.config import (
-    SETTINGS_KEY,
     calendar_from,
     check_user,
     code_tree,
     field_def,
-    field_rows,
     get_unit,
     policy_from,
     rules_from,
     shift_of,
 )
+from helpline.app.workorders.ports import WorkOrdersUnit
 from helpline.domain.errors import Invalid, NotFound
+from helpline.domain.workorders.records import FieldRecord, ShiftRecord, UnitRecord
+
+Reload = Callable[[str], Awaitable[object]]
+"""After a commit that moves deadlines: give the tenant's new SLA policy to the live clocks."""
 
 
-async def save_settings(session: AsyncSession, tenant_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+def _reload_after(uow: WorkOrdersUnit, reload: Reload | None) -> None:
+    if reload is not None:
+        tenant_id, then = uow.tenant_id, reload
+
+        async def run() -> None:
+            await then(tenant_id)
+
+        uow.after_commit(run)
+
+
+async def save_settings(
+    uow: WorkOrdersUnit, values: Mapping[str, Any], reload: Reload | None = None
+) -> dict[str, Any]:
     """Merge ``values`` into the work-order settings after checking that the content rules
     and the SLA policy they describe can be built."""
-    tenant = await session.get(Tenant, tenant_id)
-    if tenant is None:
-        raise NotFound("tenant_not_found", f"no tenant {tenant_id}")
-    merged = {**((tenant.settings or {}).get(SETTINGS_KEY) or {}), **values}
+    merged = {**(await uow.workorder_config.settings()), **values}
     rules_from(merged, (), None)
     policy_from(merged, [])
-    tenant.settings = {**(tenant.settings or {}), SETTINGS_KEY: merged}
-    await session.flush()
+    await uow.workorder_config.save_settings(merged)
+    _reload_after(uow, reload)
+    await uow.commit()
     return merged
 
 
-async def save_unit(
-    session: AsyncSession, tenant_id: str, unit_id: str, values: Mapping[str, Any]
-) -> UnitRow:
+async def stage_unit(uow: WorkOrdersUnit, unit_id: str, values: Mapping[str, Any]) -> UnitRecord:
     """Create or change a unit; its calendar is built (and so checked) before it is kept."""
     if "calendar" in values:
         calendar_from(values["calendar"], unit_id)
@@ -62,198 +67,142 @@ async def save_unit(
             "invalid_deadline", "a unit's deadline is a positive number of hours", field="deadline_hours"
         )
     if values.get("head_user_id"):
-        await check_user(session, tenant_id, values["head_user_id"], "head_user_id")
-    row = await session.get(UnitRow, (tenant_id, unit_id))
-    if row is None:
-        row = UnitRow(tenant_id=tenant_id, id=unit_id, name=unit_id)
-        session.add(row)
-    for key in ("name", "head_user_id", "calendar", "deadline_hours"):
-        if key in values:
-            setattr(row, key, values[key])
-    await session.flush()
-    return row
-
-
-async def delete_unit(session: AsyncSession, tenant_id: str, unit_id: str) -> None:
-    row = await get_unit(session, tenant_id, unit_id)
-    await session.execute(
-        delete(UnitMember).where(UnitMember.tenant_id == tenant_id, UnitMember.unit_id == unit_id)
+        await check_user(uow, values["head_user_id"], "head_user_id")
+    unit = await uow.workorder_config.unit(unit_id) or UnitRecord(unit_id, unit_id)
+    unit = replace(
+        unit, **{k: values[k] for k in ("name", "head_user_id", "calendar", "deadline_hours") if k in values}
     )
-    await session.delete(row)
+    await uow.workorder_config.save_unit(unit)
+    return unit
 
 
-async def set_members(
-    session: AsyncSession, tenant_id: str, unit_id: str, user_ids: Sequence[str]
-) -> list[str]:
+async def save_unit(
+    uow: WorkOrdersUnit, unit_id: str, values: Mapping[str, Any], reload: Reload | None = None
+) -> dict[str, Any]:
+    unit = await stage_unit(uow, unit_id, values)
+    result = unit_dict(unit, await uow.workorder_config.members(unit_id))
+    _reload_after(uow, reload)
+    await uow.commit()
+    return result
+
+
+async def delete_unit(uow: WorkOrdersUnit, unit_id: str, reload: Reload | None = None) -> None:
+    await get_unit(uow, unit_id)
+    await uow.workorder_config.delete_unit(unit_id)
+    _reload_after(uow, reload)
+    await uow.commit()
+
+
+async def set_members(uow: WorkOrdersUnit, unit_id: str, user_ids: Sequence[str]) -> list[str]:
     """The unit's handlers are exactly ``user_ids`` (a user moves from any other unit)."""
-    await get_unit(session, tenant_id, unit_id)
+    await get_unit(uow, unit_id)
     for user_id in user_ids:
-        await check_user(session, tenant_id, user_id)
-    await session.execute(
-        delete(UnitMember).where(
-            UnitMember.tenant_id == tenant_id,
-            (UnitMember.unit_id == unit_id) | UnitMember.user_id.in_(list(user_ids)),
-        )
-    )
-    for user_id in dict.fromkeys(user_ids):
-        session.add(UnitMember(tenant_id=tenant_id, user_id=user_id, unit_id=unit_id))
-    await session.flush()
-    return await members(session, tenant_id, unit_id)
+        await check_user(uow, user_id)
+    await uow.workorder_config.set_members(unit_id, user_ids)
+    members = await uow.workorder_config.members(unit_id)
+    await uow.commit()
+    return members
 
 
-async def members(session: AsyncSession, tenant_id: str, unit_id: str) -> list[str]:
-    rows = await session.scalars(
-        select(UnitMember.user_id)
-        .where(UnitMember.tenant_id == tenant_id, UnitMember.unit_id == unit_id)
-        .order_by(UnitMember.user_id)
-    )
-    return list(rows.all())
+async def list_units(uow: WorkOrdersUnit) -> list[dict[str, Any]]:
+    config = uow.workorder_config
+    return [unit_dict(u, await config.members(u.id)) for u in await config.units()]
 
 
-def unit_dict(row: UnitRow, member_ids: Sequence[str] = ()) -> dict[str, Any]:
+def unit_dict(unit: UnitRecord, member_ids: Sequence[str] = ()) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "name": row.name,
-        "head_user_id": row.head_user_id,
-        "calendar": row.calendar,
-        "deadline_hours": row.deadline_hours,
+        "id": unit.id,
+        "name": unit.name,
+        "head_user_id": unit.head_user_id,
+        "calendar": unit.calendar,
+        "deadline_hours": unit.deadline_hours,
         "members": list(member_ids),
     }
 
 
-async def add_shift(
-    session: AsyncSession,
-    tenant_id: str,
-    leader_id: str,
-    hours: str,
-    weekdays: Sequence[int] | None,
-    day: date | None,
-) -> DutyShiftRow:
-    leader = await check_user(session, tenant_id, leader_id, "leader_id")
+async def stage_shift(
+    uow: WorkOrdersUnit, leader_id: str, hours: str, weekdays: Sequence[int] | None, day: date | None
+) -> ShiftRecord:
+    leader = await check_user(uow, leader_id, "leader_id")
     if leader.role == "agent":
         raise Invalid("not_a_leader", "shift leaders are leaders, supervisors or admins", field="leader_id")
-    row = DutyShiftRow(
-        tenant_id=tenant_id,
-        leader_id=leader_id,
-        hours=hours.strip(),
-        weekdays=sorted(set(weekdays or ())),
-        day=day,
-    )
-    shift_of(row)  # validates hours and weekdays
-    session.add(row)
-    await session.flush()
-    return row
+    days = sorted(set(weekdays or ()))
+    shift_of(ShiftRecord(0, leader_id, hours.strip(), days, day))  # validates hours and weekdays
+    return await uow.workorder_config.add_shift(leader_id, hours.strip(), days, day)
 
 
-async def delete_shift(session: AsyncSession, tenant_id: str, shift_id: int) -> None:
-    row = await session.get(DutyShiftRow, shift_id)
-    if row is None or row.tenant_id != tenant_id:
+async def add_shift(
+    uow: WorkOrdersUnit, leader_id: str, hours: str, weekdays: Sequence[int] | None, day: date | None
+) -> ShiftRecord:
+    shift = await stage_shift(uow, leader_id, hours, weekdays, day)
+    await uow.commit()
+    return shift
+
+
+async def delete_shift(uow: WorkOrdersUnit, shift_id: int) -> None:
+    if not await uow.workorder_config.delete_shift(shift_id):
         raise NotFound("shift_not_found", f"no shift {shift_id}", shift_id=shift_id)
-    await session.delete(row)
+    await uow.commit()
 
 
-def shift_dict(row: DutyShiftRow, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+def shift_dict(shift: ShiftRecord, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A shift; ``names`` (user id -> name) adds the leader's name, which leaders reading the
     roster cannot look up themselves (they may not list users)."""
     return {
-        "id": row.id,
-        "leader_id": row.leader_id,
-        "leader_name": (names or {}).get(row.leader_id, row.leader_id),
-        "hours": row.hours,
-        "weekdays": row.weekdays,
-        "day": row.day.isoformat() if row.day else None,
+        "id": shift.id,
+        "leader_id": shift.leader_id,
+        "leader_name": (names or {}).get(shift.leader_id, shift.leader_id),
+        "hours": shift.hours,
+        "weekdays": shift.weekdays,
+        "day": shift.day.isoformat() if shift.day else None,
     }
 
 
-async def replace_reasons(
-    session: AsyncSession, tenant_id: str, nodes: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+async def stage_reasons(uow: WorkOrdersUnit, nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The whole tree at once: a tree is only valid as a whole (parents, no cycles)."""
     code_tree(nodes)
-    await session.execute(delete(ReasonCodeRow).where(ReasonCodeRow.tenant_id == tenant_id))
-    for position, node in enumerate(nodes):
-        session.add(
-            ReasonCodeRow(
-                tenant_id=tenant_id,
-                code=node["code"],
-                label=node.get("label") or "",
-                parent=node.get("parent"),
-                categories=list(node.get("categories") or ()),
-                position=position,
-            )
-        )
-    await session.flush()
+    await uow.workorder_config.replace_reasons(nodes)
     return [dict(n) for n in nodes]
 
 
-async def reason_nodes(session: AsyncSession, tenant_id: str) -> list[dict[str, Any]]:
-    rows = await session.scalars(
-        select(ReasonCodeRow).where(ReasonCodeRow.tenant_id == tenant_id).order_by(ReasonCodeRow.position)
-    )
-    return [
-        {"code": r.code, "label": r.label, "parent": r.parent, "categories": r.categories} for r in rows.all()
-    ]
+async def replace_reasons(uow: WorkOrdersUnit, nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    result = await stage_reasons(uow, nodes)
+    await uow.commit()
+    return result
 
 
-async def save_field(
-    session: AsyncSession, tenant_id: str, key: str, values: Mapping[str, Any]
-) -> CustomFieldRow:
-    row = await session.get(CustomFieldRow, (tenant_id, key))
-    if row is None:
-        row = CustomFieldRow(
-            tenant_id=tenant_id,
-            key=key,
-            label=key,
-            type="text",
-            required_for=[],
-            options=[],
-            tree=[],
-            max_length=500,
-            leaf_only=True,
-            position=0,
-        )
-        session.add(row)
-    for name in (
-        "label",
-        "type",
-        "required_for",
-        "options",
-        "tree",
-        "minimum",
-        "maximum",
-        "max_length",
-        "leaf_only",
-        "position",
-    ):
-        if name in values and values[name] is not None:
-            setattr(row, name, values[name])
-    field_def(row)  # the domain refuses bad keys, choice fields without options, ...
-    await session.flush()
-    return row
+_FIELD_VALUES = (
+    "label",
+    "type",
+    "required_for",
+    "options",
+    "tree",
+    "minimum",
+    "maximum",
+    "max_length",
+    "leaf_only",
+    "position",
+)
 
 
-async def delete_field(session: AsyncSession, tenant_id: str, key: str) -> None:
-    row = await session.get(CustomFieldRow, (tenant_id, key))
-    if row is None:
+async def save_field(uow: WorkOrdersUnit, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    record = await uow.workorder_config.field(key) or FieldRecord(key, label=key)
+    record = replace(record, **{n: values[n] for n in _FIELD_VALUES if n in values and values[n] is not None})
+    field_def(record)  # the domain refuses bad keys, choice fields without options, ...
+    await uow.workorder_config.save_field(record)
+    await uow.commit()
+    return field_dict(record)
+
+
+async def delete_field(uow: WorkOrdersUnit, key: str) -> None:
+    if not await uow.workorder_config.delete_field(key):
         raise NotFound("field_not_found", f"no custom field {key}", key=key)
-    await session.delete(row)
+    await uow.commit()
 
 
-async def list_fields(session: AsyncSession, tenant_id: str) -> list[dict[str, Any]]:
-    return [field_dict(r) for r in await field_rows(session, tenant_id)]
+async def list_fields(uow: WorkOrdersUnit) -> list[dict[str, Any]]:
+    return [field_dict(r) for r in await uow.workorder_config.fields()]
 
 
-def field_dict(row: CustomFieldRow) -> dict[str, Any]:
-    return {
-        "key": row.key,
-        "label": row.label,
-        "type": row.type,
-        "required_for": row.required_for,
-        "options": row.options,
-        "tree": row.tree,
-        "minimum": row.minimum,
-        "maximum": row.maximum,
-        "max_length": row.max_length,
-        "leaf_only": row.leaf_only,
-        "position": row.position,
-    }
+def field_dict(record: FieldRecord) -> dict[str, Any]:
+    return asdict(record)

@@ -31,16 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpline.adapters.db import sqlite_async
-from helpline.adapters.db.tables.people import User
 from helpline.app.acd.center_service import CenterService
-from helpline.app.people import customers
 from helpline.app.workorders import config as wo_config
-from helpline.app.workorders import queries as wo_queries
-from helpline.app.workorders import store as wo_store
+from helpline.app.workorders.ports import WorkOrdersUnit, WorkOrderUnits
 from helpline.app.workorders.service import ROLE_OF, WorkOrderService
 from helpline.domain.acd.call import Call, Direction
 from helpline.domain.calendar import CHINA_TZ
@@ -123,11 +117,11 @@ def _rounds(jobs: Sequence[CallJob]) -> list[list[CallJob]]:
 class CallOrders:
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        units: WorkOrderUnits,
         service: WorkOrderService,
         centers: CenterService,
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.units = units
         self.service = service
         self.centers = centers
         self.queues: list[asyncio.Queue[CallJob]] = [asyncio.Queue() for _ in range(WORKERS)]
@@ -174,94 +168,82 @@ class CallOrders:
     # ---- the worker ---------------------------------------------------------------------------------
 
     async def handle_round(self, jobs: Sequence[CallJob]) -> None:
-        """The orders of several calls (each call at most once) in one transaction: everything
-        is read first, then written in one go, so the write lock (SQLite has one for the whole
-        database, which the call recorder needs too) is held for a few statements per round,
-        not a few per call. Its statements are small: on SQLite they run in this thread
-        (:func:`sqlite_async.here`)."""
-        with sqlite_async.here():
-            await self._handle_round(jobs)
+        """The orders of several calls (each call at most once) in one transaction per tenant:
+        everything is read first, then written in one go, so the write lock (SQLite has one
+        for the whole database, which the call recorder needs too) is held for a few
+        statements per round, not a few per call. Its statements are small: ``units`` are
+        the composition root's units for small statements (on SQLite: in this thread)."""
+        for tenant_id in dict.fromkeys(job.tenant_id for job in jobs):
+            async with self.units(tenant_id) as uow:
+                await self._handle_round(uow, [job for job in jobs if job.tenant_id == tenant_id])
 
-    async def _handle_round(self, jobs: Sequence[CallJob]) -> None:
-        async with self.sessionmaker() as session:
-            drafts, ended = await self._read(session, jobs)
-            stored: list[wo_store.Stored] = []
-            events: list[Event] = []
-            clock_events: list[Event] = []
-            for (tenant_id, _day, prefix), group in _by_counter(drafts).items():
-                at = group[0].job.at
-                numbers = await wo_store.issue_numbers(session, tenant_id, at, len(group), prefix)
-                opened = [draft.open(number) for draft, number in zip(group, numbers, strict=True)]
-                stored += await wo_store.add_many(session, [order for order, _ in opened], call_links=True)
-                for _, made in opened:
-                    events += made
-                    clock_events += made
-            for job, item in ended:
-                order = item.order
-                if order.call_ended_at is not None or not order.can("call_ended"):
-                    continue
-                event = order.note_call_ended(job.at)
-                stored.append(item)
-                events.append(event)
-                # An order submitted while the caller was still on the line has met its 15
-                # minutes already; the domain would start the completion clock anyway (reported
-                # upstream), so only a draft's hang-up goes to the clocks.
-                if order.state is WorkOrderState.DRAFT:
-                    clock_events.append(event)
-            if stored:
-                await self.service.finish(session, stored, events, sla_events=clock_events)
+    async def _handle_round(self, uow: WorkOrdersUnit, jobs: Sequence[CallJob]) -> None:
+        drafts, ended = await self._read(uow, jobs)
+        orders: list[WorkOrder] = []
+        events: list[Event] = []
+        clock_events: list[Event] = []
+        for (_tenant, _day, prefix), group in _by_counter(drafts).items():
+            numbers = await uow.workorders.issue_numbers(group[0].job.at, len(group), prefix)
+            opened = [draft.open(number) for draft, number in zip(group, numbers, strict=True)]
+            await uow.workorders.add([order for order, _ in opened], call_links=True)
+            for order, made in opened:
+                orders.append(order)
+                events += made
+                clock_events += made
+        for job, order in ended:
+            if order.call_ended_at is not None or not order.can("call_ended"):
+                continue
+            event = order.note_call_ended(job.at)
+            orders.append(order)
+            events.append(event)
+            # An order submitted while the caller was still on the line has met its 15
+            # minutes already; the domain would start the completion clock anyway (reported
+            # upstream), so only a draft's hang-up goes to the clocks.
+            if order.state is WorkOrderState.DRAFT:
+                clock_events.append(event)
+        if orders:
+            await self.service.finish(uow, orders, events, sla_events=clock_events)
 
     async def _read(
-        self, session: AsyncSession, jobs: Sequence[CallJob]
-    ) -> tuple[list[_Draft], list[tuple[CallJob, wo_store.Stored]]]:
-        """The new orders to open, and the calls' orders to note a hang-up on."""
-        existing: dict[str, str] = {}
-        for tenant_id in {job.tenant_id for job in jobs}:
-            ids = [job.call_id for job in jobs if job.tenant_id == tenant_id]
-            existing |= await wo_store.orders_for_calls(session, tenant_id, ids)
-        agents = {job.agent_id for job in jobs if job.agent_id}
-        if agents:  # one query; ``session.get`` then finds them in the session
-            (await session.scalars(select(User).where(User.id.in_(agents)))).all()
-        drafts: list[_Draft] = []
-        ended: list[tuple[CallJob, wo_store.Stored]] = []
+        self, uow: WorkOrdersUnit, jobs: Sequence[CallJob]
+    ) -> tuple[list[_Draft], list[tuple[CallJob, WorkOrder]]]:
+        """The new orders to open, and the calls' orders to note a hang-up on (one tenant's)."""
+        existing = await uow.workorders.orders_for_calls([job.call_id for job in jobs])
+        roles = await uow.workorder_peers.user_roles({job.agent_id for job in jobs if job.agent_id})
         hung_up = [job for job in jobs if job.kind == "ended" and job.call_id in existing]
-        loaded: dict[str, wo_store.Stored] = {}
-        for tenant_id in {job.tenant_id for job in hung_up}:
-            ids = [existing[job.call_id] for job in hung_up if job.tenant_id == tenant_id]
-            loaded |= await wo_store.load_many(session, tenant_id, ids, lock=True)
+        loaded = await uow.workorders.load_many([existing[job.call_id] for job in hung_up], lock=True)
+        drafts: list[_Draft] = []
+        ended: list[tuple[CallJob, WorkOrder]] = []
         for job in jobs:
             order_id = existing.get(job.call_id)
             if job.kind == "ended":
-                stored = loaded.get(order_id or "")
-                if stored is not None and stored.order.call_id == job.call_id:
-                    ended.append((job, stored))
+                order = loaded.get(order_id or "")
+                if order is not None and order.call_id == job.call_id:
+                    ended.append((job, order))
             elif order_id is None:  # a transferred call keeps the order of its first contact
-                draft = await self._draft(session, job)
+                draft = await self._draft(uow, job, roles)
                 drafts += [draft] if draft is not None else []
         return drafts, ended
 
-    async def _draft(self, session: AsyncSession, job: CallJob) -> _Draft | None:
+    async def _draft(self, uow: WorkOrdersUnit, job: CallJob, roles: dict[str, str]) -> _Draft | None:
         """What a new order for the call needs from the database (read before any write)."""
-        settings = await wo_config.settings_of(session, job.tenant_id)
+        settings = await wo_config.settings_of(uow)
         if job.kind == "missed":
             if not settings.get("missed_call_orders", True):
                 return None
             actor, channel, ended = SYSTEM_ACTOR, Channel.MISSED_CALL, job.at
         else:
-            user = await session.get(User, job.agent_id or "")
-            role = ROLE_OF.get(user.role, Role.AGENT) if user is not None else Role.AGENT
+            role = ROLE_OF.get(roles.get(job.agent_id or "", ""), Role.AGENT)
             actor, channel, ended = Actor(job.agent_id or "", role), Channel.PHONE, None
         customer, rules = None, None
         if actor.role is not Role.SYSTEM:
-            exact = [
-                m
-                for m in await customers.find_by_phone(session, job.tenant_id, job.number)
-                if m.strength == "exact"
-            ]
+            exact = await uow.workorder_peers.customers_by_phone(job.number, exact_only=True)
             if len(exact) == 1:  # several people share the line: the agent asks and picks
-                rules = await wo_config.content_rules(session, job.tenant_id)
-                customer = exact[0].customer
-        found = {"customer_id": customer.id, "caller_name": customer.name} if customer is not None else None
+                rules = await wo_config.content_rules(uow)
+                customer = exact[0]
+        found = (
+            {"customer_id": customer["id"], "caller_name": customer["name"]} if customer is not None else None
+        )
         return _Draft(job, actor, channel, ended, str(settings.get("number_prefix", "")), found, rules)
 
     async def _worker(self, queue: asyncio.Queue[CallJob]) -> None:
@@ -312,9 +294,9 @@ class CallOrders:
             self._tasks = []
 
 
-async def screen_pop_section(session: AsyncSession, tenant_id: str, pop: dict[str, Any]) -> None:
+async def screen_pop_section(uow: WorkOrdersUnit, pop: dict[str, Any]) -> None:
     """来电弹屏: the caller's open orders and the latest ones, by number or matched customer."""
     customer = pop.get("customer") or {}
-    pop["work_orders"] = await wo_queries.caller_orders(
-        session, tenant_id, str(pop.get("caller") or ""), customer.get("id")
+    pop["work_orders"] = await uow.workorder_reads.caller_orders(
+        str(pop.get("caller") or ""), customer.get("id")
     )

@@ -1,7 +1,7 @@
 """The work-order configuration of a tenant, as the use cases need it: content rules,
 duty roster, unit heads and handlers, and the SLA policy.
 
-Rows are the storage (:mod:`helpline.app.workorders.admin` writes them); the domain objects
+Records are the storage (:mod:`helpline.app.workorders.admin` writes them); the domain objects
 (:class:`ContentRules`, :class:`DutyRoster`, :class:`SlaPolicy`, :class:`BusinessCalendar`)
 are built from them on use, so what an administrator saved is checked by the same code
 that later applies it.
@@ -27,33 +27,22 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.people import Tenant, User
-from helpline.adapters.db.tables.workorders import (
-    CustomFieldRow,
-    DutyShiftRow,
-    ReasonCodeRow,
-    UnitMember,
-    UnitRow,
-)
+from helpline.app.workorders.ports import WorkOrdersUnit
 from helpline.domain.calendar import ALWAYS, BusinessCalendar
 from helpline.domain.errors import Invalid, NotFound
 from helpline.domain.floor.duty import DutyRoster, DutyShift
+from helpline.domain.people.accounts import User
 from helpline.domain.workorders.classification import Category, CodeNode, CodeTree
 from helpline.domain.workorders.content import ContentRules, FieldDef, FieldType
+from helpline.domain.workorders.records import FieldRecord, ShiftRecord, UnitRecord
 from helpline.domain.workorders.sla import SlaKind, SlaPolicy, WarnRule
 
 SETTINGS_KEY = "workorders"
 HOUR = 3600.0
 
 
-async def settings_of(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
-    tenant = await session.get(Tenant, tenant_id)
-    if tenant is None:
-        raise NotFound("tenant_not_found", f"no tenant {tenant_id}")
-    return dict((tenant.settings or {}).get(SETTINGS_KEY) or {})
+async def settings_of(uow: WorkOrdersUnit) -> dict[str, Any]:
+    return await uow.workorder_config.settings()
 
 
 def rules_from(
@@ -74,11 +63,11 @@ def rules_from(
     )
 
 
-async def content_rules(session: AsyncSession, tenant_id: str) -> ContentRules:
+async def content_rules(uow: WorkOrdersUnit) -> ContentRules:
     """The tenant's content rules: settings, custom fields and the reason tree."""
-    reasons = await reasoncode_tree(session, tenant_id)
-    fields = [field_def(r) for r in await field_rows(session, tenant_id)]
-    return rules_from(await settings_of(session, tenant_id), fields, reasons)
+    reasons = await reasoncode_tree(uow)
+    fields = [field_def(r) for r in await uow.workorder_config.fields()]
+    return rules_from(await settings_of(uow), fields, reasons)
 
 
 def calendar_from(data: Mapping[str, Any] | None, name: str = "") -> BusinessCalendar:
@@ -106,7 +95,7 @@ def _warn(data: Mapping[str, Any]) -> WarnRule:
     )
 
 
-def policy_from(settings: Mapping[str, Any], units: Sequence[UnitRow]) -> SlaPolicy:
+def policy_from(settings: Mapping[str, Any], units: Sequence[UnitRecord]) -> SlaPolicy:
     sla = settings.get("sla") or {}
     try:
         spans = {SlaKind(k): float(v) for k, v in (sla.get("spans") or {}).items()}
@@ -123,59 +112,37 @@ def policy_from(settings: Mapping[str, Any], units: Sequence[UnitRow]) -> SlaPol
     )
 
 
-async def sla_policy(session: AsyncSession, tenant_id: str) -> SlaPolicy:
-    return policy_from(await settings_of(session, tenant_id), await list_units(session, tenant_id))
+async def sla_policy(uow: WorkOrdersUnit) -> SlaPolicy:
+    return policy_from(await settings_of(uow), await uow.workorder_config.units())
 
 
-async def list_units(session: AsyncSession, tenant_id: str) -> list[UnitRow]:
-    rows = await session.scalars(select(UnitRow).where(UnitRow.tenant_id == tenant_id).order_by(UnitRow.id))
-    return list(rows.all())
-
-
-async def get_unit(session: AsyncSession, tenant_id: str, unit_id: str) -> UnitRow:
-    row = await session.get(UnitRow, (tenant_id, unit_id))
-    if row is None:
+async def get_unit(uow: WorkOrdersUnit, unit_id: str) -> UnitRecord:
+    unit = await uow.workorder_config.unit(unit_id)
+    if unit is None:
         raise NotFound("unit_not_found", f"no unit {unit_id}", unit_id=unit_id)
-    return row
+    return unit
 
 
-async def check_user(session: AsyncSession, tenant_id: str, user_id: str, field: str = "user_id") -> User:
-    user = await session.get(User, user_id)
-    if user is None or user.tenant_id != tenant_id:
+async def check_user(uow: WorkOrdersUnit, user_id: str, field: str = "user_id") -> User:
+    """A user of the unit's tenant (another tenant's is not there)."""
+    user = await uow.users.get(user_id)
+    if user is None:
         raise NotFound("user_not_found", f"no user {user_id}", user_id=user_id, field=field)
     return user
 
 
-async def handler_units(session: AsyncSession, tenant_id: str, user_id: str) -> list[str]:
-    """Units whose orders the user handles: the one they belong to, and any they head."""
-    member = await session.scalars(
-        select(UnitMember.unit_id).where(UnitMember.tenant_id == tenant_id, UnitMember.user_id == user_id)
-    )
-    heads = await session.scalars(
-        select(UnitRow.id).where(UnitRow.tenant_id == tenant_id, UnitRow.head_user_id == user_id)
-    )
-    return list(dict.fromkeys([*member.all(), *heads.all()]))
+async def unit_heads(uow: WorkOrdersUnit) -> dict[str, str]:
+    return {u.id: u.head_user_id for u in await uow.workorder_config.units() if u.head_user_id}
 
 
-async def unit_heads(session: AsyncSession, tenant_id: str) -> dict[str, str]:
-    return {u.id: u.head_user_id for u in await list_units(session, tenant_id) if u.head_user_id}
-
-
-def shift_of(row: DutyShiftRow) -> DutyShift:
+def shift_of(row: ShiftRecord) -> DutyShift:
     return DutyShift.parse(
         row.leader_id, row.hours, day=row.day, weekdays=row.weekdays if row.weekdays else range(7)
     )
 
 
-async def list_shifts(session: AsyncSession, tenant_id: str) -> list[DutyShiftRow]:
-    rows = await session.scalars(
-        select(DutyShiftRow).where(DutyShiftRow.tenant_id == tenant_id).order_by(DutyShiftRow.id)
-    )
-    return list(rows.all())
-
-
-async def roster(session: AsyncSession, tenant_id: str) -> DutyRoster:
-    return DutyRoster(shift_of(r) for r in await list_shifts(session, tenant_id))
+async def roster(uow: WorkOrdersUnit) -> DutyRoster:
+    return DutyRoster(shift_of(r) for r in await uow.workorder_config.shifts())
 
 
 def code_tree(nodes: Sequence[Mapping[str, Any]]) -> CodeTree:
@@ -195,30 +162,13 @@ def code_tree(nodes: Sequence[Mapping[str, Any]]) -> CodeTree:
         ) from None
 
 
-async def reasoncode_tree(session: AsyncSession, tenant_id: str) -> CodeTree | None:
+async def reasoncode_tree(uow: WorkOrdersUnit) -> CodeTree | None:
     """None while the tenant has no reason codes: then any code is accepted."""
-    rows = (
-        await session.scalars(
-            select(ReasonCodeRow).where(ReasonCodeRow.tenant_id == tenant_id).order_by(ReasonCodeRow.position)
-        )
-    ).all()
-    if not rows:
-        return None
-    return code_tree(
-        [{"code": r.code, "label": r.label, "parent": r.parent, "categories": r.categories} for r in rows]
-    )
+    nodes = await uow.workorder_config.reason_nodes()
+    return code_tree(nodes) if nodes else None
 
 
-async def field_rows(session: AsyncSession, tenant_id: str) -> list[CustomFieldRow]:
-    rows = await session.scalars(
-        select(CustomFieldRow)
-        .where(CustomFieldRow.tenant_id == tenant_id)
-        .order_by(CustomFieldRow.position, CustomFieldRow.key)
-    )
-    return list(rows.all())
-
-
-def field_def(row: CustomFieldRow) -> FieldDef:
+def field_def(row: FieldRecord) -> FieldDef:
     try:
         return FieldDef(
             key=row.key,

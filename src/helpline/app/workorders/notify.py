@@ -1,42 +1,36 @@
 """Who a work-order or SLA event concerns, so the live stream can show it to them.
 
 The domain's events name the order, not the people around it. Before they are published
-they are wrapped in :class:`Addressed`, which adds the order's first-contact owner, its
-assignee, and the users who should see it (owner, assignee, the handlers and head of an
-assigned unit, and whoever held it before a transfer). ``web/api/events_ws.visible`` shows
-an event to an agent who is among them; leaders and up see the whole tenant anyway.
+they are wrapped in the domain's ``Addressed`` (:mod:`helpline.domain.workorders.notices`),
+which adds the order's first-contact owner, its assignee, and the users who should see it
+(owner, assignee, the handlers and head of an assigned unit, and whoever held it before a
+transfer). ``web/api/events_ws.visible`` shows an event to an agent who is among them;
+leaders and up see the whole tenant anyway.
+
+An :class:`Audience` is read before it is used: a use case reads it in its transaction (of
+the orders it holds, so only units cost a statement) and addresses the orders' events and,
+after the commit, their clocks' with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.workorders import UnitMember, UnitRow, WorkOrderRow
+from helpline.app.workorders.ports import WorkOrdersUnit
 from helpline.domain.events import Event
 from helpline.domain.workorders import events as ev
+from helpline.domain.workorders.notices import Addressed
+from helpline.domain.workorders.order import AssigneeKind, WorkOrder
+from helpline.domain.workorders.records import Holders
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Addressed(Event):
-    """An event with its audience; on the bus it reads as the event plus three keys."""
+@dataclass(frozen=True)
+class Audience:
+    """The holders of some orders of one tenant, and the people of the units among them."""
 
-    event: Event
-    owner_id: str | None = None
-    assignee_id: str | None = None
-    audience: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            **self.event.as_dict(),
-            "owner_id": self.owner_id,
-            "assignee_id": self.assignee_id,
-            "audience": list(self.audience),
-        }
+    holders: Mapping[str, Holders]
+    units: Mapping[str, set[str]] = field(default_factory=dict)
 
 
 def _order_id(event: Event) -> str | None:
@@ -45,26 +39,26 @@ def _order_id(event: Event) -> str | None:
     return None
 
 
-async def _unit_people(session: AsyncSession, tenant_id: str, unit_ids: set[str]) -> dict[str, set[str]]:
-    people: dict[str, set[str]] = {u: set() for u in unit_ids}
-    if not unit_ids:
-        return people
-    rows = await session.execute(
-        select(UnitMember.unit_id, UnitMember.user_id).where(
-            UnitMember.tenant_id == tenant_id, UnitMember.unit_id.in_(unit_ids)
-        )
-    )
-    for unit_id, user_id in rows.all():
-        people[unit_id].add(user_id)
-    heads = await session.execute(
-        select(UnitRow.id, UnitRow.head_user_id).where(
-            UnitRow.tenant_id == tenant_id, UnitRow.id.in_(unit_ids)
-        )
-    )
-    for unit_id, head in heads.all():
-        if head:
-            people[unit_id].add(head)
-    return people
+def holders_of(order: WorkOrder) -> Holders:
+    held = order.assignee
+    return Holders(order.first_owner_id, held.kind.value if held else None, held.id if held else None)
+
+
+async def audience(
+    uow: WorkOrdersUnit, orders: Iterable[WorkOrder] = (), order_ids: Iterable[str] = ()
+) -> Audience:
+    """The audience of ``orders`` (in hand) and of ``order_ids`` (read)."""
+    holders = {order.id: holders_of(order) for order in orders}
+    missing = [order_id for order_id in order_ids if order_id not in holders]
+    if missing:
+        holders |= await uow.workorders.holders(missing)
+    unit_ids = {h.assignee_id for h in holders.values() if h.assignee_kind == AssigneeKind.UNIT.value}
+    units = await uow.workorder_config.unit_people({u for u in unit_ids if u}) if unit_ids else {}
+    return Audience(holders, units)
+
+
+def order_ids(events: Iterable[Event]) -> set[str]:
+    return {order_id for event in events if (order_id := _order_id(event))}
 
 
 def _extra(event: Event) -> set[str | None]:
@@ -77,40 +71,23 @@ def _extra(event: Event) -> set[str | None]:
     return found
 
 
-async def address(session: AsyncSession, events: Sequence[Event]) -> list[Event]:
+def address(audience: Audience, events: Sequence[Event]) -> list[Event]:
     """Wrap every work-order and SLA event with its audience (others pass unchanged)."""
     out: list[Event] = []
-    by_tenant: dict[str, set[str]] = {}
     for event in events:
         order_id = _order_id(event)
-        if order_id:
-            by_tenant.setdefault(event.tenant_id, set()).add(order_id)
-    rows: dict[tuple[str, str], WorkOrderRow] = {}
-    units: dict[str, dict[str, set[str]]] = {}
-    for tenant_id, ids in by_tenant.items():
-        found = (
-            await session.scalars(
-                select(WorkOrderRow).where(WorkOrderRow.tenant_id == tenant_id, WorkOrderRow.id.in_(ids))
-            )
-        ).all()
-        rows.update({(tenant_id, r.id): r for r in found})
-        unit_ids = {r.assignee_id for r in found if r.assignee_kind == "unit" and r.assignee_id}
-        units[tenant_id] = await _unit_people(session, tenant_id, unit_ids)
-    for event in events:
-        order_id = _order_id(event)
-        row = rows.get((event.tenant_id, order_id)) if order_id else None
         if order_id is None:
             out.append(event)
             continue
+        held = audience.holders.get(order_id)
         people = _extra(event)
-        owner = row.first_owner_id if row else None
-        assignee = row.assignee_id if row else None
+        owner = held.owner_id if held else None
+        assignee = held.assignee_id if held else None
         people.add(owner)
-        if row is not None and row.assignee_kind == "unit" and assignee:
-            people |= set(units[event.tenant_id].get(assignee, ()))
+        if held is not None and held.assignee_kind == "unit" and assignee:
+            people |= set(audience.units.get(assignee, ()))
         else:
             people.add(assignee)
-        audience = tuple(sorted(p for p in people if p and p != "system"))
         out.append(
             Addressed(
                 tenant_id=event.tenant_id,
@@ -118,7 +95,7 @@ async def address(session: AsyncSession, events: Sequence[Event]) -> list[Event]
                 event=event,
                 owner_id=owner,
                 assignee_id=assignee,
-                audience=audience,
+                audience=tuple(sorted(p for p in people if p and p != "system")),
             )
         )
     return out

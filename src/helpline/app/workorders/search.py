@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.repositories.search import SqlSearchIndex
-from helpline.app.workorders.store import field_text
+from helpline.app.search.ports import SearchUnit
 from helpline.domain.search.text import Document
 from helpline.domain.workorders.content import STANDARD_FIELDS
 from helpline.domain.workorders.order import WorkOrder
+from helpline.domain.workorders.records import field_text
 
 KIND = "workorder"
 BODY_FIELDS = (
@@ -46,15 +43,13 @@ def document(order: WorkOrder) -> tuple[str, str, dict[str, str]]:
     return order.title, "\n".join(p for p in parts if p), fields
 
 
-async def index_orders(session: AsyncSession, orders: Sequence[WorkOrder]) -> None:
-    """Index the orders in the caller's transaction (a round of call orders: a few statements)."""
-    by_tenant = groupby(sorted(orders, key=lambda o: o.tenant_id), key=lambda o: o.tenant_id)
-    for tenant_id, of_tenant in by_tenant:
-        documents = [Document(KIND, order.id, *document(order)) for order in of_tenant]
-        await SqlSearchIndex(session, tenant_id).index(documents)
+async def index_orders(uow: SearchUnit, orders: Sequence[WorkOrder]) -> None:
+    """Index the orders in the unit's transaction (a round of call orders: a few statements)."""
+    if orders:
+        await uow.search.index([Document(KIND, order.id, *document(order)) for order in orders])
 
 
-async def full_text(session: AsyncSession, tenant_id: str, query: str) -> list[tuple[str, float]]:
+async def full_text(uow: SearchUnit, query: str) -> list[tuple[str, float]]:
     """Order ids matching ``query`` with their scores, best first."""
-    _, hits = await SqlSearchIndex(session, tenant_id).find(KIND, query, offset=0, limit=MAX_HITS)
+    _, hits = await uow.search.find(KIND, query, offset=0, limit=MAX_HITS)
     return [(str(ref), float(score)) for ref, score in hits]

@@ -16,7 +16,7 @@ from helpline.app.floor import calendar as center_calendar
 from helpline.domain.errors import Invalid
 from helpline.web.api.acd.deps import Admin, Leader
 from helpline.web.api.workorders.orders import Orders
-from helpline.web.deps import SessionDep
+from helpline.web.deps import UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["admin console"])
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -42,30 +42,27 @@ UnitQuery = Query(default=None, max_length=64, description="a unit's calendar in
 
 
 @router.get("/admin/calendar")
-async def get_calendar(actor: Leader, session: SessionDep, unit: str | None = UnitQuery) -> dict[str, Any]:
-    return await center_calendar.get(session, actor.tenant_id, unit)
+async def get_calendar(actor: Leader, uow: UnitDep, unit: str | None = UnitQuery) -> dict[str, Any]:
+    return await center_calendar.get(uow, unit)
 
 
 @router.put("/admin/calendar")
 async def put_calendar(
-    body: CalendarIn, actor: Admin, session: SessionDep, orders: Orders, unit: str | None = UnitQuery
+    body: CalendarIn, actor: Admin, uow: UnitDep, orders: Orders, unit: str | None = UnitQuery
 ) -> dict[str, Any]:
     """Replace the calendar (checked first; a wrong weekday's hours name ``weekly.<day>``)."""
     doc = body.model_dump(mode="json")
-    saved = await center_calendar.put(session, actor.tenant_id, doc, unit)
-    await session.commit()
-    await orders.sla.reload_policy(actor.tenant_id)
-    return saved
+    return await center_calendar.put(uow, doc, unit, orders.sla.reload_policy)
 
 
 @router.get("/admin/calendar/month")
 async def calendar_month(
     actor: Leader,
-    session: SessionDep,
+    uow: UnitDep,
     month: str = Query(description="YYYY-MM"),
     unit: str | None = UnitQuery,
 ) -> dict[str, Any]:
     """Each day of the month with its kind (holiday, make-up workday, open, closed) and hours."""
     year, month_no = _month(month)
-    doc = await center_calendar.get(session, actor.tenant_id, unit)
+    doc = await center_calendar.get(uow, unit)
     return {"month": month, "always": doc["always"], "days": center_calendar.month(doc, year, month_no)}

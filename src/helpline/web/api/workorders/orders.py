@@ -14,18 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
-from helpline.adapters.attachments import MAX_ATTACHMENT
-from helpline.adapters.db.tables.workorders import WorkOrderAttachmentRow
-from helpline.adapters.report_render import render
 from helpline.app.reports.report import Report
 from helpline.app.workorders import queries as wo_queries
-from helpline.app.workorders import store as wo_store
+from helpline.app.workorders.files import MAX_ATTACHMENT
+from helpline.app.workorders.ports import OrderFilter, WorkOrdersUnit
 from helpline.app.workorders.service import WorkOrderService
-from helpline.app.workorders.store import Stored
-from helpline.app.workorders.views import order_view, summaries
 from helpline.domain.calendar import CHINA_TZ
-from helpline.domain.errors import Invalid, NotFound
-from helpline.domain.workorders.order import Channel
+from helpline.domain.errors import Invalid
+from helpline.domain.workorders.order import Channel, WorkOrder
 from helpline.web.api.acd.deps import Agent, Leader
 from helpline.web.api.workorders.schemas import (
     AssignIn,
@@ -39,7 +35,7 @@ from helpline.web.api.workorders.schemas import (
     SuperviseIn,
     VisitIn,
 )
-from helpline.web.deps import ContainerDep, SessionDep
+from helpline.web.deps import ContainerDep, UnitDep
 
 router = APIRouter(prefix="/api/v1", tags=["workorders"])
 Page = Annotated[int, Query(ge=1)]
@@ -58,8 +54,8 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=CHINA_TZ) if moment is not None and moment.tzinfo is None else moment
 
 
-async def _view(session: SessionDep, orders: WorkOrderService, stored: Stored) -> dict[str, Any]:
-    return await order_view(session, stored, orders.clock.now())
+async def _view(uow: WorkOrdersUnit, orders: WorkOrderService, order: WorkOrder) -> dict[str, Any]:
+    return await uow.workorder_reads.order_view(order, orders.clock.now())
 
 
 def _page(total: int, page: int, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -73,7 +69,7 @@ def _page(total: int, page: int, items: list[dict[str, Any]]) -> dict[str, Any]:
 async def search(
     request: Request,
     actor: Agent,
-    session: SessionDep,
+    uow: UnitDep,
     q: str = "",
     number: str = "",
     caller: str = "",
@@ -93,7 +89,7 @@ async def search(
 ) -> dict[str, Any]:
     """工单检索: any of the filters; custom fields as ``cf.<key>=<value>``; ``q`` is full text."""
     fields = {k[3:]: v for k, v in request.query_params.items() if k.startswith("cf.")}
-    found = wo_queries.OrderFilter(
+    found = OrderFilter(
         q=q.strip(),
         number=number,
         caller=caller,
@@ -110,65 +106,59 @@ async def search(
         supervised=supervised,
         fields=fields,
     )
-    total, rows = await wo_queries.search(
-        session, actor.tenant_id, found, offset=(page - 1) * page_size, limit=page_size
-    )
-    return _page(total, page, await summaries(session, rows))
+    total, items = await wo_queries.search(uow, found, offset=(page - 1) * page_size, limit=page_size)
+    return _page(total, page, items)
 
 
 @router.get("/workorders/mine")
 async def mine(
     actor: Agent,
-    session: SessionDep,
+    uow: UnitDep,
     orders: Orders,
     state: Annotated[list[str] | None, Query()] = None,
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> dict[str, Any]:
     """Orders I own (首问) or hold, myself or through my unit; open ones unless ``state`` says."""
-    total, rows = await wo_queries.mine(
-        session, actor.tenant_id, actor.user_id, state or (), offset=(page - 1) * page_size, limit=page_size
+    total, items = await wo_queries.mine(
+        uow, actor.user_id, state or (), orders.clock.now(), offset=(page - 1) * page_size, limit=page_size
     )
-    return _page(total, page, await summaries(session, rows, orders.clock.now(), clocks=True))
+    return _page(total, page, items)
 
 
 @router.get("/workorders/inbox")
 async def inbox(
-    actor: Leader, session: SessionDep, orders: Orders, page: Page = 1, page_size: PageSize = 50
+    actor: Leader, uow: UnitDep, orders: Orders, page: Page = 1, page_size: PageSize = 50
 ) -> dict[str, Any]:
     """The leader's inbox: complaint, help and urgent orders being worked, with their clocks."""
-    total, rows = await wo_queries.leader_inbox(
-        session, actor.tenant_id, offset=(page - 1) * page_size, limit=page_size
+    total, items = await uow.workorder_reads.leader_inbox(
+        orders.clock.now(), offset=(page - 1) * page_size, limit=page_size
     )
-    return _page(total, page, await summaries(session, rows, orders.clock.now(), clocks=True))
+    return _page(total, page, items)
 
 
 @router.get("/workorders/callbacks")
-async def callbacks(actor: Agent, session: SessionDep, orders: Orders) -> list[dict[str, Any]]:
+async def callbacks(actor: Agent, uow: UnitDep, orders: Orders) -> list[dict[str, Any]]:
     """Inquiries promised a callback, soonest due first (an agent sees their own)."""
     mine_only = None if actor.at_least("leader") else actor.user_id
-    return await wo_queries.due_clocks(
-        session, actor.tenant_id, orders.clock.now(), kinds=["callback"], user_id=mine_only
-    )
+    return await wo_queries.due_clocks_of(uow, orders.clock.now(), kinds=["callback"], user_id=mine_only)
 
 
 @router.get("/workorders/overdue")
-async def overdue(actor: Agent, session: SessionDep, orders: Orders) -> list[dict[str, Any]]:
+async def overdue(actor: Agent, uow: UnitDep, orders: Orders) -> list[dict[str, Any]]:
     """Open clocks past their deadline, the most overdue first (an agent sees their own)."""
     mine_only = None if actor.at_least("leader") else actor.user_id
-    return await wo_queries.due_clocks(
-        session, actor.tenant_id, orders.clock.now(), overdue_only=True, user_id=mine_only
-    )
+    return await wo_queries.due_clocks_of(uow, orders.clock.now(), overdue_only=True, user_id=mine_only)
 
 
 # ---- one order ----------------------------------------------------------------------------------
 
 
 @router.post("/workorders", status_code=status.HTTP_201_CREATED)
-async def create(body: CreateIn, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
+async def create(body: CreateIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """A draft by hand: a walk-in, an e-mail, a missed call, or a call that has none yet."""
     stored = await orders.create(
-        session,
+        uow,
         actor,
         channel=Channel(body.channel),
         call_id=body.call_id,
@@ -176,143 +166,126 @@ async def create(body: CreateIn, actor: Agent, session: SessionDep, orders: Orde
         parent_id=body.parent_id,
         values=body.values,
     )
-    return await _view(session, orders, stored)
+    return await _view(uow, orders, stored)
 
 
 @router.get("/workorders/{ref}")
-async def get(ref: str, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
+async def get(ref: str, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """By id or number, with the timeline (and the merged duplicates'), calls, files and clocks."""
-    return await _view(session, orders, await wo_store.load(session, actor.tenant_id, ref))
+    return await _view(uow, orders, await uow.workorders.get(ref))
 
 
 @router.patch("/workorders/{ref}")
 async def edit(
-    ref: str, actor: Agent, session: SessionDep, orders: Orders, body: Annotated[dict[str, Any], Body()]
+    ref: str, actor: Agent, uow: UnitDep, orders: Orders, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    return await _view(session, orders, await orders.edit(session, actor, ref, body))
+    return await _view(uow, orders, await orders.edit(uow, actor, ref, body))
 
 
 @router.post("/workorders/{ref}/submit")
-async def submit(ref: str, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    return await _view(session, orders, await orders.submit(session, actor, ref))
+async def submit(ref: str, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.submit(uow, actor, ref))
 
 
 @router.post("/workorders/{ref}/claim")
-async def claim(ref: str, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    return await _view(session, orders, await orders.simple(session, actor, ref, "claim"))
+async def claim(ref: str, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.simple(uow, actor, ref, "claim"))
 
 
 @router.post("/workorders/{ref}/assign")
-async def assign(
-    ref: str, body: AssignIn, actor: Agent, session: SessionDep, orders: Orders
-) -> dict[str, Any]:
+async def assign(ref: str, body: AssignIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """转办 to a user, a unit, or the leader on duty (``{"kind": "leader"}``)."""
-    stored = await orders.assign(session, actor, ref, body.kind, body.id, body.note)
-    return await _view(session, orders, stored)
+    stored = await orders.assign(uow, actor, ref, body.kind, body.id, body.note)
+    return await _view(uow, orders, stored)
 
 
 @router.post("/workorders/{ref}/accept")
-async def accept(ref: str, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    return await _view(session, orders, await orders.simple(session, actor, ref, "accept"))
+async def accept(ref: str, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.simple(uow, actor, ref, "accept"))
 
 
 @router.post("/workorders/{ref}/return")
 async def return_order(
-    ref: str, body: ReasonIn, actor: Agent, session: SessionDep, orders: Orders
+    ref: str, body: ReasonIn, actor: Agent, uow: UnitDep, orders: Orders
 ) -> dict[str, Any]:
-    stored = await orders.simple(session, actor, ref, "return", reason=body.reason)
-    return await _view(session, orders, stored)
+    stored = await orders.simple(uow, actor, ref, "return", reason=body.reason)
+    return await _view(uow, orders, stored)
 
 
 @router.post("/workorders/{ref}/start")
-async def start(ref: str, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    return await _view(session, orders, await orders.simple(session, actor, ref, "start"))
+async def start(ref: str, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.simple(uow, actor, ref, "start"))
 
 
 @router.post("/workorders/{ref}/reply")
-async def reply(ref: str, body: ReplyIn, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    return await _view(session, orders, await orders.reply(session, actor, ref, body.text, body.cause))
+async def reply(ref: str, body: ReplyIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.reply(uow, actor, ref, body.text, body.cause))
 
 
 @router.post("/workorders/{ref}/close")
-async def close(ref: str, body: NoteIn, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
-    return await _view(session, orders, await orders.simple(session, actor, ref, "close", note=body.note))
+async def close(ref: str, body: NoteIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.simple(uow, actor, ref, "close", note=body.note))
 
 
 @router.post("/workorders/{ref}/visit")
-async def visit(ref: str, body: VisitIn, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
+async def visit(ref: str, body: VisitIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """回访: the customer's satisfaction, 1-5."""
-    stored = await orders.simple(session, actor, ref, "visit", score=body.score, note=body.note)
-    return await _view(session, orders, stored)
+    stored = await orders.simple(uow, actor, ref, "visit", score=body.score, note=body.note)
+    return await _view(uow, orders, stored)
 
 
 @router.post("/workorders/{ref}/reopen")
-async def reopen(
-    ref: str, body: ReasonIn, actor: Agent, session: SessionDep, orders: Orders
-) -> dict[str, Any]:
-    return await _view(
-        session, orders, await orders.simple(session, actor, ref, "reopen", reason=body.reason)
-    )
+async def reopen(ref: str, body: ReasonIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.simple(uow, actor, ref, "reopen", reason=body.reason))
 
 
 @router.post("/workorders/{ref}/supervise")
 async def supervise(
-    ref: str, body: SuperviseIn, actor: Agent, session: SessionDep, orders: Orders
+    ref: str, body: SuperviseIn, actor: Agent, uow: UnitDep, orders: Orders
 ) -> dict[str, Any]:
     """督办 on or off."""
-    stored = await orders.simple(session, actor, ref, "supervise", on=body.on, note=body.note)
-    return await _view(session, orders, stored)
+    stored = await orders.simple(uow, actor, ref, "supervise", on=body.on, note=body.note)
+    return await _view(uow, orders, stored)
 
 
 @router.post("/workorders/{ref}/promise")
-async def promise(
-    ref: str, body: PromiseIn, actor: Agent, session: SessionDep, orders: Orders
-) -> dict[str, Any]:
+async def promise(ref: str, body: PromiseIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """承诺时限: a time promised to the customer, tracked by a clock that warns before it."""
     due = local(body.due)
     assert due is not None
-    return await _view(session, orders, await orders.promise(session, actor, ref, due.timestamp(), body.note))
+    return await _view(uow, orders, await orders.promise(uow, actor, ref, due.timestamp(), body.note))
 
 
 @router.post("/workorders/{ref}/comments", status_code=status.HTTP_201_CREATED)
-async def comment(
-    ref: str, body: CommentIn, actor: Agent, session: SessionDep, orders: Orders
-) -> dict[str, Any]:
-    return await _view(session, orders, await orders.simple(session, actor, ref, "comment", text=body.text))
+async def comment(ref: str, body: CommentIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
+    return await _view(uow, orders, await orders.simple(uow, actor, ref, "comment", text=body.text))
 
 
 @router.post("/workorders/{ref}/merge")
-async def merge(ref: str, body: MergeIn, actor: Agent, session: SessionDep, orders: Orders) -> dict[str, Any]:
+async def merge(ref: str, body: MergeIn, actor: Agent, uow: UnitDep, orders: Orders) -> dict[str, Any]:
     """重复件: this order duplicates ``into``; answers with ``into`` as it is now."""
-    _, target = await orders.merge(session, actor, ref, body.into)
-    return await _view(session, orders, target)
+    _, target = await orders.merge(uow, actor, ref, body.into)
+    return await _view(uow, orders, target)
 
 
 @router.post("/workorders/{ref}/attachments", status_code=status.HTTP_201_CREATED)
 async def upload(
-    ref: str, actor: Agent, session: SessionDep, orders: Orders, file: Annotated[UploadFile, File()]
+    ref: str, actor: Agent, uow: UnitDep, orders: Orders, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """A file of at most 20 MB."""
     data = await file.read(MAX_ATTACHMENT + 1)
     if len(data) > MAX_ATTACHMENT:
         raise Invalid("file_too_large", "an attachment is at most 20 MB", fields=["file"])
     stored = await orders.attach(
-        session, actor, ref, file.filename or "file", file.content_type or "application/octet-stream", data
+        uow, actor, ref, file.filename or "file", file.content_type or "application/octet-stream", data
     )
-    return await _view(session, orders, stored)
+    return await _view(uow, orders, stored)
 
 
 @router.get("/workorders/{ref}/attachments/{attachment_id}")
-async def download(
-    ref: str, attachment_id: str, actor: Agent, session: SessionDep, orders: Orders
-) -> FileResponse:
-    row = await wo_store.find_row(session, actor.tenant_id, ref)
-    found = await session.get(WorkOrderAttachmentRow, attachment_id)
-    if found is None or found.order_id != row.id or found.tenant_id != actor.tenant_id:
-        raise NotFound("attachment_not_found", f"no attachment {attachment_id}", attachment_id=attachment_id)
-    return FileResponse(
-        orders.files.path(found.storage_key), media_type=found.content_type, filename=found.name
-    )
+async def download(ref: str, attachment_id: str, actor: Agent, uow: UnitDep, orders: Orders) -> FileResponse:
+    attachment, path = await orders.download(uow, ref, attachment_id)
+    return FileResponse(path, media_type=attachment.content_type, filename=attachment.name)
 
 
 # ---- reports --------------------------------------------------------------------------------------
@@ -321,7 +294,8 @@ async def download(
 @router.get("/reports/calls-without-order", response_model=None)
 async def calls_without_order(
     actor: Leader,
-    session: SessionDep,
+    uow: UnitDep,
+    container: ContainerDep,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
     page: Page = 1,
@@ -332,8 +306,7 @@ async def calls_without_order(
     if format != "json":
         page, page_size = 1, 1_000_000
     total, items = await wo_queries.calls_without_order(
-        session,
-        actor.tenant_id,
+        uow,
         since=local(since),
         until=local(until),
         offset=(page - 1) * page_size,
@@ -348,7 +321,7 @@ async def calls_without_order(
         items,
         {"from": since.isoformat() if since else "", "to": until.isoformat() if until else ""},
     )
-    data, media_type = render(report, format)
+    data, media_type = container.report_renderer.render(report, format)
     headers = (
         {}
         if format == "html"
@@ -360,7 +333,7 @@ async def calls_without_order(
 @router.get("/reports/sla-events")
 async def sla_event_report(
     actor: Leader,
-    session: SessionDep,
+    uow: UnitDep,
     type: Annotated[list[str] | None, Query()] = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
@@ -368,9 +341,7 @@ async def sla_event_report(
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """SLA warnings and breaches as they happened (``type=sla_met`` etc. for the others)."""
-    total, items = await wo_queries.sla_events(
-        session,
-        actor.tenant_id,
+    total, items = await uow.workorder_reads.sla_events(
         types=type or ("sla_warning", "sla_breached"),
         since=local(since),
         until=local(until),
