@@ -418,8 +418,7 @@ async def populate(workdir: Path, clients: int) -> list[Person]:
     people: list[Person] = []
     now = datetime.now(UTC)
     container = await build_container(settings)
-    async with container, container.sessionmaker() as session, session.begin():
-        uow = container.units.joined(session, TENANT)
+    async with container, container.units(TENANT) as uow:
         await acd_config.stage_queue(
             uow, container.centers, QUEUE, {"name": "综合 general", "wrapup_seconds": 1.0}, create=True
         )
@@ -433,7 +432,6 @@ async def populate(workdir: Path, clients: int) -> list[Person]:
                 role=role,
                 display_name=f"{'班长' if role == 'leader' else '坐席'}{i}",
             )
-            await session.flush()
             if role == "agent":
                 await acd_config.stage_agent(
                     uow,

@@ -126,12 +126,3 @@ class TestDatabase(CustomersContract):
             await uow.tenants.add(Tenant("other", "Other"))
             await uow.commit()
         return container.units
-
-    async def test_the_transition_look_up_on_a_session_answers_alike(
-        self, units: Units, container: Container
-    ) -> None:
-        await _add(units, WANG, LI)
-        async with container.sessionmaker() as session:
-            found = await customers.find_by_phone(session, "default", "6552 8888")
-        assert [(m.customer.name, m.strength) for m in found] == [("李四", "exact"), ("王小明", "possible")]
-        assert customers.as_dict(found[1].customer)["phones"][1]["canonical"] == "+861065528888;ext=801"

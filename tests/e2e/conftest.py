@@ -73,14 +73,8 @@ def _free_port() -> int:
 
 async def _load_demo(settings: Settings) -> None:
     container = await build_container(settings)
-    async with container, container.sessionmaker() as session, session.begin():
-        await load_demo(
-            session,
-            container.units.joined(session, "default"),
-            container.centers,
-            container.passwords,
-            once=False,
-        )
+    async with container, container.units("default") as uow:
+        await load_demo(uow, container.centers, container.passwords, once=False)
 
 
 def _in_thread(work: Callable[[], object]) -> None:

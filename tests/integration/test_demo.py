@@ -13,10 +13,8 @@ def _load(client: TestClient, app: FastAPI) -> bool:
     container = app.state.container
 
     async def load() -> bool:
-        async with container.sessionmaker() as session, session.begin():
-            return await load_demo(
-                session, container.units.joined(session, "default"), container.centers, container.passwords
-            )
+        async with container.units("default") as uow:
+            return await load_demo(uow, container.centers, container.passwords)
 
     return bool(client.portal.call(load))
 

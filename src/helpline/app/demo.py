@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from helpline.app.acd import config as acd_config
 from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
@@ -199,7 +197,6 @@ USERS = [
 
 
 async def load_demo(
-    session: AsyncSession,
     uow: AppUnit,
     service: CenterService,
     passwords: Passwords,
@@ -208,8 +205,7 @@ async def load_demo(
     once: bool = True,
 ) -> bool:
     """Create the demo users, skills, queues and voice menu, in one transaction; False when
-    they were loaded before. ``uow`` is a unit on ``session`` (the capabilities not yet on
-    ports take the session). Commits; the live ACD takes the queues and agents then."""
+    they were loaded before. Commits; the live ACD takes the queues and agents then."""
     if await uow.tenants.get(tenant_id) is None:
         raise NotFound("tenant_not_found", f"no tenant {tenant_id!r}")
     if once and (await uow.tenant_settings.get()).get("demo_loaded"):

@@ -23,15 +23,8 @@ def load(
 
     async def main() -> bool:
         container = await build_container(load_settings())
-        async with container, container.sessionmaker() as session, session.begin():
-            return await load_demo(
-                session,
-                container.units.joined(session, tenant),
-                container.centers,
-                container.passwords,
-                tenant,
-                once=once,
-            )
+        async with container, container.units(tenant) as uow:
+            return await load_demo(uow, container.centers, container.passwords, tenant, once=once)
 
     try:
         loaded = asyncio.run(main())

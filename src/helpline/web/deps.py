@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the container, a session per request, and who is asking.
+"""FastAPI dependencies: the container, who is asking, and the request's unit of work.
 
 Handlers receive a :class:`Principal`, never a token or an ORM row.
 """
@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Depends, WebSocket, WebSocketException, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from helpline.app.people.security import ROLE_RANK, NotAuthenticated, decode_token, role_at_least
@@ -46,22 +45,6 @@ def get_container(connection: HTTPConnection) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-
-
-async def get_session(container: ContainerDep) -> AsyncIterator[AsyncSession]:
-    """One session and one transaction per request: committed when the handler returns,
-    rolled back when it raises, so nothing half-written stays."""
-    async with container.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-# scope="function": commit before the response is sent, so a failed commit is the answer.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def user_cache(connection: HTTPConnection) -> UserCache[Principal]:
@@ -102,9 +85,9 @@ async def current_user(
 ) -> Principal:
     """The user of the ``Authorization: Bearer`` token; 401 without a valid one.
 
-    The look-up has a session of its own, given back at once: were it the request's session,
-    every request would hold a pooled connection while it waits for the center's lock, and
-    the lock's holder, which needs one to record its events, could find the pool empty.
+    The look-up has a unit of its own, given back at once: were it the request's unit, every
+    request would hold a pooled connection while it waits for the center's lock, and the
+    lock's holder, which needs one to record its events, could find the pool empty.
     """
     if not token:
         raise NotAuthenticated("not_authenticated", "sign in first: no bearer token")

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from helpline.domain.errors import DomainError
@@ -63,13 +62,7 @@ async def http_error(_request: Request, exc: Exception) -> JSONResponse:
     return _json(exc.status_code, body, dict(exc.headers or {}))
 
 
-async def integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
-    """A constraint the use case did not check first: still a conflict, never a 500."""
-    return _json(409, {"code": "conflict", "message": "conflicts with existing data", "fields": {}})
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(IntegrityError, integrity_error)

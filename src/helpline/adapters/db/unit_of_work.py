@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import cached_property
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db import sqlite_async
@@ -51,6 +52,7 @@ from helpline.adapters.db.repositories.workorders_reads import SqlWorkOrderPeers
 from helpline.adapters.db.repositories.workorders_sla import SqlSlaClockStore
 from helpline.adapters.tabular import Tabular
 from helpline.app.ports import AfterCommit, EventBus
+from helpline.domain.errors import DomainError
 from helpline.domain.events import Event
 
 
@@ -241,11 +243,8 @@ class SqlUnits:
                 unit = SqlUnitOfWork(session, tenant_id, self.bus)
                 try:
                     yield unit
+                except IntegrityError as exc:  # a constraint the use case did not check first
+                    raise DomainError("conflict", "conflicts with existing data") from exc
                 finally:
                     if session.in_transaction():
                         await unit.rollback()
-
-    def joined(self, session: AsyncSession, tenant_id: str) -> SqlUnitOfWork:
-        """A unit on a session the caller already holds (its commit commits that session):
-        for the code that is not yet on ports and works on the session itself."""
-        return SqlUnitOfWork(session, tenant_id, self.bus)

@@ -133,11 +133,3 @@ def as_dict(customer: Customer) -> dict[str, Any]:
         ],
         "created_at": iso(customer.created_at),
     }
-
-
-async def find_by_phone(session: Any, tenant_id: str, raw: str) -> list[Match]:
-    """:func:`match_phone` on a session the caller holds (screen pop, the IVR runner, call
-    orders). Transition: goes when its callers take a unit (then they call :func:`lookup`)."""
-    from helpline.adapters.db.repositories.customers import SqlCustomerRepository
-
-    return await match_phone(SqlCustomerRepository(session, tenant_id), raw)

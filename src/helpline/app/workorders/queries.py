@@ -10,17 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from helpline.adapters.db.tables.workorders import SlaClockRow, WorkOrderRow
-from helpline.app.timefmt import as_datetime
 from helpline.app.workorders import config as wo_config
 from helpline.app.workorders.ports import OrderFilter, View, WorkOrdersUnit
 from helpline.app.workorders.search import full_text
-from helpline.app.workorders.views import OPEN_CLOCK_STATES, clock_view, summary
 from helpline.domain.errors import Invalid
 from helpline.domain.workorders.content import FieldType
 from helpline.domain.workorders.records import field_text
@@ -102,34 +95,3 @@ async def calls_without_order(
     """NORMS §4.1, every call makes an order: ended calls that an agent answered, or that
     were missed in a queue, and that no order names."""
     return await uow.workorder_reads.calls_without_order(since=since, until=until, offset=offset, limit=limit)
-
-
-async def due_clocks(
-    session: AsyncSession,
-    tenant_id: str,
-    now: float,
-    *,
-    kinds: Sequence[str] = (),
-    overdue_only: bool = False,
-) -> list[dict[str, Any]]:
-    """Transition: the overdue report (``app/reports/standard.overdue``) still holds a
-    session; the same read as ``WorkOrderReads.due_clocks``. Goes when reports move onto
-    ports."""
-    stmt = (
-        select(SlaClockRow, WorkOrderRow)
-        .join(
-            WorkOrderRow,
-            (WorkOrderRow.id == SlaClockRow.order_id) & (WorkOrderRow.tenant_id == SlaClockRow.tenant_id),
-        )
-        .where(SlaClockRow.tenant_id == tenant_id, SlaClockRow.state.in_(OPEN_CLOCK_STATES))
-    )
-    if kinds:
-        stmt = stmt.where(SlaClockRow.kind.in_(list(kinds)))
-    if overdue_only:
-        stmt = stmt.where(or_(SlaClockRow.breached.is_(True), SlaClockRow.due_at <= as_datetime(now)))
-    rows = await session.execute(stmt.order_by(SlaClockRow.due_at))
-    out = []
-    for clock, order in rows.all():
-        overdue_by = max(0.0, round(now - clock.due_at.timestamp(), 1))
-        out.append({"clock": clock_view(clock, now), "order": summary(order), "overdue_seconds": overdue_by})
-    return out

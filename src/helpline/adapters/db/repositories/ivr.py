@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.repositories.base import TenantRepositoryBase
+from helpline.adapters.db.repositories.customers import SqlCustomerRepository
 from helpline.adapters.db.tables.telephony import IvrFlowRow
 from helpline.app.ivr.ports import KnownCaller
-from helpline.app.people.customers import find_by_phone
+from helpline.app.people.customers import match_phone
 from helpline.domain.ivr.records import IvrFlowRecord
 
 
@@ -64,7 +65,7 @@ class SqlIvrFlowRepository(TenantRepositoryBase[IvrFlowRow]):
 
 
 class SqlCallerLookup:
-    """``lookup(tenant_id, caller)`` for the IVR: the first customer ``find_by_phone`` gives
+    """``lookup(tenant_id, caller)`` for the IVR: the first customer ``match_phone`` gives
     (exact matches first), on a short session of its own."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -72,7 +73,7 @@ class SqlCallerLookup:
 
     async def __call__(self, tenant_id: str, caller: str) -> KnownCaller | None:
         async with self.sessionmaker() as session:
-            matches = await find_by_phone(session, tenant_id, caller)
+            matches = await match_phone(SqlCustomerRepository(session, tenant_id), caller)
         if not matches:
             return None
         customer = matches[0].customer

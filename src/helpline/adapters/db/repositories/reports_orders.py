@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.adapters.db.repositories.workorders_reads import SqlWorkOrderReads
 from helpline.adapters.db.tables.people import User
 from helpline.adapters.db.tables.workorders import ReasonCodeRow, SlaClockRow, UnitRow, WorkOrderRow
-from helpline.app.workorders import queries as wo_queries
 
 OPEN = ("draft", "submitted", "assigned", "accepted", "returned", "in_progress", "replied", "reopened")
 CLOSED = ("closed", "visited")
@@ -87,7 +87,7 @@ class SqlOrderReports:
         ]
 
     async def overdue_clocks(self, now: float) -> list[dict[str, Any]]:
-        return await wo_queries.due_clocks(self.session, self.tenant_id, now, overdue_only=True)
+        return await SqlWorkOrderReads(self.session, self.tenant_id).due_clocks(now, overdue_only=True)
 
     async def visits(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
         stmt = (

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.adapters.db.repositories.customers import SqlCustomerRepository
 from helpline.adapters.db.tables.acd import CallRecord
 from helpline.app.people import customers
 
@@ -18,7 +19,7 @@ class SqlScreenPopReads:
         self.tenant_id = tenant_id
 
     async def customers_by_phone(self, number: str) -> list[dict[str, Any]]:
-        matches = await customers.find_by_phone(self.session, self.tenant_id, number)
+        matches = await customers.match_phone(SqlCustomerRepository(self.session, self.tenant_id), number)
         return [{**customers.as_dict(m.customer), "match": m.strength} for m in matches]
 
     async def recent_calls(self, caller_key: str, except_call: str, limit: int) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.adapters.db.repositories import workorders_queries as queries
 from helpline.adapters.db.repositories import workorders_views as views
+from helpline.adapters.db.repositories.customers import SqlCustomerRepository
 from helpline.adapters.db.tables.acd import CallRecord
 from helpline.adapters.db.tables.people import Customer, User
 from helpline.app.people import customers
@@ -121,7 +122,7 @@ class SqlWorkOrderPeers:
         return found is not None
 
     async def customers_by_phone(self, number: str, *, exact_only: bool = False) -> list[View]:
-        matches = await customers.find_by_phone(self.session, self.tenant_id, number)
+        matches = await customers.match_phone(SqlCustomerRepository(self.session, self.tenant_id), number)
         return [
             {**customers.as_dict(m.customer), "match": m.strength}
             for m in matches
