@@ -18,8 +18,8 @@ from helpline.web.api.acd.deps import Agent, Centers, Leader
 from helpline.web.api.acd.schemas import (
     ConsultIn,
     DialIn,
+    MonitorIn,
     RatingIn,
-    SuperviseIn,
     TestCallIn,
     TransferIn,
 )
@@ -156,7 +156,7 @@ async def dial(body: DialIn, actor: Agent, centers: Centers) -> dict[str, Any]:
 
 
 @router.post("/calls/{call_id}/supervise")
-async def supervise(call_id: str, body: SuperviseIn, actor: Leader, centers: Centers) -> dict[str, Any]:
+async def supervise(call_id: str, body: MonitorIn, actor: Leader, centers: Centers) -> dict[str, Any]:
     """监听 listen, 耳语 whisper, 强插 barge, 拦截 intercept."""
 
     def run(center: ContactCenter, now: float) -> list[Event]:

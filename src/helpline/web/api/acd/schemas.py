@@ -132,7 +132,7 @@ class DialIn(BaseModel):
     to_agent_id: str | None = Field(None, min_length=1, max_length=64)
 
 
-class SuperviseIn(BaseModel):
+class MonitorIn(BaseModel):
     mode: SupervisorMode
 
 

@@ -29,10 +29,10 @@ from helpline.web.api.workorders.schemas import (
     CreateIn,
     MergeIn,
     NoteIn,
+    OrderSuperviseIn,
     PromiseIn,
     ReasonIn,
     ReplyIn,
-    SuperviseIn,
     VisitIn,
 )
 from helpline.web.deps import ContainerDep, UnitDep
@@ -241,7 +241,7 @@ async def reopen(ref: str, body: ReasonIn, actor: Agent, uow: UnitDep, orders: O
 
 @router.post("/workorders/{ref}/supervise")
 async def supervise(
-    ref: str, body: SuperviseIn, actor: Agent, uow: UnitDep, orders: Orders
+    ref: str, body: OrderSuperviseIn, actor: Agent, uow: UnitDep, orders: Orders
 ) -> dict[str, Any]:
     """督办 on or off."""
     stored = await orders.simple(uow, actor, ref, "supervise", on=body.on, note=body.note)

@@ -45,7 +45,7 @@ class VisitIn(_In):
     note: str = Field(default="", max_length=2000)
 
 
-class SuperviseIn(_In):
+class OrderSuperviseIn(_In):
     on: bool = True
     note: str = Field(default="", max_length=2000)
 
