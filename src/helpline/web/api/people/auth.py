@@ -33,7 +33,7 @@ async def token(
         tenant_id=user.tenant_id,
         role=user.role,
         ttl=ttl,
-        now=datetime.now(UTC),
+        now=datetime.fromtimestamp(container.clock.now(), UTC),
     )
     return TokenOut(
         access_token=access_token,
