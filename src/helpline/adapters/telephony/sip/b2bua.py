@@ -22,7 +22,6 @@ from helpline.adapters.telephony.sip import early
 from helpline.adapters.telephony.sip.answering import DeskAnswer
 from helpline.adapters.telephony.sip.caller import CallerServices
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
-from helpline.adapters.telephony.sip.dialog import Dialog, new_tag
 from helpline.adapters.telephony.sip.dialout import AgentCalls
 from helpline.adapters.telephony.sip.ivr import IvrFlow, IvrSession
 from helpline.adapters.telephony.sip.leg import Leg, LegState
@@ -52,19 +51,9 @@ class B2bua(CallerServices, CallTransfers, AgentCalls, DeskAnswer, Supervision):
     async def accept(self, txn: InviteServerTransaction, tenant_id: str, number: str) -> None:
         """Answer an admitted INVITE to an inbound number; the IVR starts on the ACK."""
         request = txn.request
-        try:
-            rtp = await self.pool.open(self.config.host)
-        except RuntimeError:
-            txn.respond(self.ua.response(request, 503, "No media ports", headers=[("Retry-After", "5")]))
+        leg = await self._inbound_leg(txn)
+        if leg is None or leg.dialog is None:
             return
-        leg = Leg(self.ua, self, rtp, request, txn.peer, inbound=True)
-        leg.server_txn = txn
-        leg.dialog = Dialog.as_uas(request, new_tag(), txn.peer, self.ua.contact(txn.peer.transport))
-        self.ua.inbound_invites[txn.key] = leg
-        if request.body and not leg.apply_remote_sdp(request.body):
-            leg.reject(488)
-            return
-        self.ua.register_leg(leg)
         call_id = "sip-" + secrets.token_hex(8)
         call = SwitchCall(
             tenant_id,

@@ -20,6 +20,7 @@ import structlog
 
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
 from helpline.adapters.telephony.sip.config import SipConfig
+from helpline.adapters.telephony.sip.dialog import Dialog, new_tag
 from helpline.adapters.telephony.sip.g711 import Pcm
 from helpline.adapters.telephony.sip.ivr import IvrFlow
 from helpline.adapters.telephony.sip.leg import Leg, LegEvents, LegState
@@ -29,6 +30,7 @@ from helpline.adapters.telephony.sip.recording import recording_path
 from helpline.adapters.telephony.sip.registrar import Registrar
 from helpline.adapters.telephony.sip.rtp import PortPool
 from helpline.adapters.telephony.sip.summary import CallSummary
+from helpline.adapters.telephony.sip.transaction import InviteServerTransaction
 from helpline.adapters.telephony.sip.ua import UserAgent
 
 log = structlog.get_logger("helpline.sip.b2bua")
@@ -92,6 +94,25 @@ class B2buaCore(LegEvents):
         task.add_done_callback(self._tasks.discard)
 
     # -- finding a call -----------------------------------------------------------------------
+
+    async def _inbound_leg(self, txn: InviteServerTransaction) -> Leg | None:
+        """The leg of an admitted INVITE, with its media port and dialog; None when it was
+        refused (503 without a free media port, 488 for an offer it cannot serve)."""
+        request = txn.request
+        try:
+            rtp = await self.pool.open(self.config.host)
+        except RuntimeError:
+            txn.respond(self.ua.response(request, 503, "No media ports", headers=[("Retry-After", "5")]))
+            return None
+        leg = Leg(self.ua, self, rtp, request, txn.peer, inbound=True)
+        leg.server_txn = txn
+        leg.dialog = Dialog.as_uas(request, new_tag(), txn.peer, self.ua.contact(txn.peer.transport))
+        self.ua.inbound_invites[txn.key] = leg
+        if request.body and not leg.apply_remote_sdp(request.body):
+            leg.reject(488)
+            return None
+        self.ua.register_leg(leg)
+        return leg
 
     def _call(self, tenant_id: str, call_id: str, command: str) -> SwitchCall | None:
         """The call named by ``call_id`` (or by the id of its consult)."""

@@ -15,7 +15,6 @@ import structlog
 from helpline.adapters.telephony.sip import early
 from helpline.adapters.telephony.sip.calls import CallPhase, SwitchCall
 from helpline.adapters.telephony.sip.core import B2buaCore
-from helpline.adapters.telephony.sip.dialog import Dialog, new_tag
 from helpline.adapters.telephony.sip.leg import Leg, LegState
 from helpline.adapters.telephony.sip.media import play
 from helpline.adapters.telephony.sip.transaction import InviteServerTransaction
@@ -33,19 +32,9 @@ class AgentCalls(B2buaCore):
         ringing while the ACD books the call (``agent_dialed``) and :meth:`dial` calls the far
         end; the phone is answered when the far end answers."""
         request = txn.request
-        try:
-            rtp = await self.pool.open(self.config.host)
-        except RuntimeError:
-            txn.respond(self.ua.response(request, 503, "No media ports", headers=[("Retry-After", "5")]))
+        leg = await self._inbound_leg(txn)
+        if leg is None or leg.dialog is None:
             return
-        leg = Leg(self.ua, self, rtp, request, txn.peer, inbound=True)
-        leg.server_txn = txn
-        leg.dialog = Dialog.as_uas(request, new_tag(), txn.peer, self.ua.contact(txn.peer.transport))
-        self.ua.inbound_invites[txn.key] = leg
-        if request.body and not leg.apply_remote_sdp(request.body):
-            leg.reject(488)
-            return
-        self.ua.register_leg(leg)
         call_id = "sip-" + secrets.token_hex(8)
         leg.role, leg.agent_id, leg.call_id = "agent", agent_id, call_id
         self.phone_dials[call_id] = leg
