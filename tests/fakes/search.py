@@ -8,8 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from helpline.app.search.ports import Hits
-from helpline.domain.errors import Invalid
-from helpline.domain.search.text import MAX_RESULTS, ORDERS, Document, field_values, parse_query, relevance
+from helpline.domain.search.text import (
+    MAX_RESULTS,
+    Document,
+    check_page,
+    field_values,
+    parse_query,
+    relevance,
+)
 
 
 @dataclass
@@ -56,10 +62,7 @@ class FakeSearchIndex:
         offset: int = 0,
         limit: int = 20,
     ) -> Hits:
-        if order not in ORDERS:
-            raise Invalid("invalid_order", "order is relevance or date", field="order")
-        if offset < 0 or limit < 1:
-            raise Invalid("invalid_page", "offset is 0 or more and limit 1 or more", field="offset")
+        check_page(order, offset, limit)
         terms, exact = parse_query(query), field_values(fields or {})
         found = [
             i

@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from helpline.domain.errors import Invalid
+
 MAX_RESULTS = 1000
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
@@ -72,6 +74,14 @@ def parse_query(query: str) -> list[str]:
 
 def _field_value(value: Any) -> str:
     return str(value).strip()[:FIELD_VALUE_LENGTH]
+
+
+def check_page(order: str, offset: int, limit: int) -> None:
+    """Refuse a page no engine can give: an unknown order, a negative offset, an empty page."""
+    if order not in ORDERS:
+        raise Invalid("invalid_order", "order is relevance or date", field="order")
+    if offset < 0 or limit < 1:
+        raise Invalid("invalid_page", "offset is 0 or more and limit 1 or more", field="offset")
 
 
 def field_values(fields: dict[str, Any]) -> dict[str, str]:

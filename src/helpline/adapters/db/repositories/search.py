@@ -13,8 +13,14 @@ from helpline.adapters.db import fulltext, fulltext_pg
 from helpline.adapters.db.base import utcnow
 from helpline.adapters.db.tables.search import SearchDocument, SearchField
 from helpline.app.search.ports import Hits
-from helpline.domain.errors import Invalid
-from helpline.domain.search.text import MAX_RESULTS, ORDERS, Document, field_values, parse_query, relevance
+from helpline.domain.search.text import (
+    MAX_RESULTS,
+    Document,
+    check_page,
+    field_values,
+    parse_query,
+    relevance,
+)
 
 _docs = SearchDocument.__table__
 
@@ -71,10 +77,7 @@ class SqlSearchIndex:
         offset: int = 0,
         limit: int = 20,
     ) -> Hits:
-        if order not in ORDERS:
-            raise Invalid("invalid_order", "order is relevance or date", field="order")
-        if offset < 0 or limit < 1:
-            raise Invalid("invalid_page", "offset is 0 or more and limit 1 or more", field="offset")
+        check_page(order, offset, limit)
         terms = parse_query(query)
         exact = field_values(fields or {})
         ids, newest_first = await self._probe(kind, terms, exact)
