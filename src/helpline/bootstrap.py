@@ -163,13 +163,12 @@ async def build_container(
     clock = clock or SystemClock()
     bus = MemoryBus()
     units = SqlUnits(sessionmaker, bus)
-    sip = build_sip(settings, sessionmaker, units, clock) if settings.telephony == "sip" else None
+    sip = build_sip(settings, units, clock) if settings.telephony == "sip" else None
     switch: SimSwitch | SipSwitch = sip.switch if sip is not None else SimSwitch()
     recorder = SqlRecorder(make_sync_engine(settings.database_url, foreign_keys=True))
     centers = CenterService(clock, bus, switch, recorder)
     if sip is not None:
         sip.connect(centers)
-    units = SqlUnits(sessionmaker, bus)
     sla = SlaService(units, clock, bus, centers)  # its clocks keep time on the centers' loop
     files = AttachmentStore(Path(settings.data_dir) / "attachments")
     workorders = WorkOrderService(clock, bus, sla, files)

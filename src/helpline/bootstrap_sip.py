@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters import audio
-from helpline.adapters.db.repositories.ivr import SqlCallerLookup
 from helpline.adapters.db.unit_of_work import SqlUnits
 from helpline.adapters.telephony.sip.config import SipConfig
 from helpline.adapters.telephony.sip.switch import SipSwitch
 from helpline.adapters.tts import EspeakTts
 from helpline.app.acd.center_service import CenterService
 from helpline.app.clock import Clock
+from helpline.app.ivr.callers import CustomerLookup
 from helpline.app.ivr.flows import FlowDirectory
 from helpline.app.ivr.prompts import PromptLibrary
 from helpline.app.ivr.queue_waiting import QueueWaiting
@@ -89,7 +88,6 @@ class SipRuntime:
     flows: FlowDirectory
     prompts: PromptLibrary
     runner: IvrRunner
-    sessionmaker: async_sessionmaker[AsyncSession]
     units: SqlUnits
     bridge: AcdBridge | None = None
     waiting: QueueWaiting | None = None
@@ -157,9 +155,7 @@ class SipRuntime:
             self.started = False
 
 
-def build_sip(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], units: SqlUnits, clock: Clock
-) -> SipRuntime:
+def build_sip(settings: Settings, units: SqlUnits, clock: Clock) -> SipRuntime:
     """The switch and its IVR, not yet listening and not yet connected to the ACD."""
     directory = SipDirectory()
     flows = FlowDirectory(dict(settings.sip_inbound_numbers))
@@ -172,7 +168,7 @@ def build_sip(
         functools.partial(save_recordings, units),
         clock=clock.now,
         can_transfer=bool(settings.sip_trunk),
-        lookup=SqlCallerLookup(sessionmaker),
+        lookup=CustomerLookup(units),
     )
     switch = SipSwitch(
         sip_config(settings, directory, flows.numbers),
@@ -183,7 +179,7 @@ def build_sip(
         ivr=runner.run,
         survey=runner.survey,
     )
-    return SipRuntime(settings, switch, directory, flows, prompts, runner, sessionmaker, units)
+    return SipRuntime(settings, switch, directory, flows, prompts, runner, units)
 
 
 def webrtc_missing() -> bool:

@@ -6,13 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpline.adapters.db.repositories.base import TenantRepositoryBase
-from helpline.adapters.db.repositories.customers import SqlCustomerRepository
 from helpline.adapters.db.tables.telephony import IvrFlowRow
-from helpline.app.ivr.ports import KnownCaller
-from helpline.app.people.customers import match_phone
 from helpline.domain.ivr.records import IvrFlowRecord
 
 
@@ -62,19 +58,3 @@ class SqlIvrFlowRepository(TenantRepositoryBase[IvrFlowRow]):
     async def active_everywhere(self) -> Sequence[IvrFlowRecord]:
         rows = await self.session.scalars(select(IvrFlowRow).where(IvrFlowRow.active.is_(True)))
         return [_flow(row) for row in rows.all()]
-
-
-class SqlCallerLookup:
-    """``lookup(tenant_id, caller)`` for the IVR: the first customer ``match_phone`` gives
-    (exact matches first), on a short session of its own."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.sessionmaker = sessionmaker
-
-    async def __call__(self, tenant_id: str, caller: str) -> KnownCaller | None:
-        async with self.sessionmaker() as session:
-            matches = await match_phone(SqlCustomerRepository(session, tenant_id), caller)
-        if not matches:
-            return None
-        customer = matches[0].customer
-        return KnownCaller(customer.id, customer.vip_level)
