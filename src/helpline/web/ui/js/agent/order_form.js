@@ -8,6 +8,7 @@ import { api, ApiError } from "../shared/api.js";
 import { DraftSync, dropDraft, keptOrderIds } from "./drafts.js";
 import { duration, el, parseServerTime, setText } from "../shared/format.js";
 import { t } from "../shared/i18n.js";
+import { loadMeta, metaKey, metaValues } from "../shared/meta.js";
 import { toast } from "../shared/shell.js";
 import {
   CATEGORIES, completionClock, composeTitle, contentProblems, makeRules, needsLeader, requiredFor, TEXT_FIELDS,
@@ -46,18 +47,35 @@ export class OrderForm {
   }
 
   async loadReference() {
-    const [settings, fields, reasons, units] = await Promise.all([
+    const [settings, fields, reasons, units, meta] = await Promise.all([
       api("GET", "/workorder-settings").catch(() => ({})),
       api("GET", "/workorder-fields").catch(() => []),
       api("GET", "/reason-codes").catch(() => []),
       api("GET", "/units").catch(() => []),
+      loadMeta(),
     ]);
     this.rules = makeRules(settings, fields, reasons);
     this.units = units;
+    this.buildChoices(meta);
     this.buildReasons();
     this.buildCustom();
     this.buildDestinations();
     this.syncKept();
+  }
+
+  /** The category radios and the answer modes: the domain's lists, named in the UI's language. */
+  buildChoices(meta) {
+    const radios = $("wo-categories");
+    radios.replaceChildren(...metaValues(meta, "workorder_categories").map((value) => {
+      const name = el("span", { "data-i18n": metaKey("workorder_categories", value) }, t(metaKey("workorder_categories", value)));
+      return el("label", {}, el("input", { type: "radio", name: "category", value }), " ", name);
+    }));
+    const modes = $("wo-answer_mode");
+    for (const option of [...modes.options].slice(1)) option.remove(); // keep "choose"
+    for (const value of metaValues(meta, "answer_modes")) {
+      const key = metaKey("answer_modes", value);
+      modes.append(el("option", { value, "data-i18n": key }, t(key)));
+    }
   }
 
   /** Drafts kept in this browser for orders not open now (typed offline, then the next call
