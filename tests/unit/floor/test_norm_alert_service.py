@@ -15,7 +15,8 @@ from helpline.app.floor.norm_alerts import NormAlertService
 from helpline.domain.acd.agent import Agent
 from helpline.domain.acd.queue import QueueConfig
 from helpline.domain.errors import NotFound
-from helpline.domain.floor.norms import NormAlert, NormAlertAcknowledged, NormPolicy
+from helpline.domain.floor.events import NormAlert, NormAlertAcknowledged
+from helpline.domain.floor.norms import NormPolicy
 from helpline.domain.people.accounts import User
 
 T0 = 1_772_400_000.0  # 2026-03-02 05:20 in China

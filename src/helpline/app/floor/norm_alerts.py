@@ -31,14 +31,13 @@ from helpline.app.timefmt import as_datetime
 from helpline.domain.acd.center import ContactCenter
 from helpline.domain.errors import NotFound
 from helpline.domain.events import Event
+from helpline.domain.floor.events import NormAlert, NormAlertAcknowledged
 from helpline.domain.floor.norms import (
     CALLBACK_DUE,
     ORDER_NOT_COMPLETED,
     AgentView,
     CallView,
     FloorSnapshot,
-    NormAlert,
-    NormAlertAcknowledged,
     NormPolicy,
     NormWatch,
     Occurrence,

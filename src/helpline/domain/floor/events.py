@@ -1,11 +1,10 @@
-"""What happens on the floor besides the norm rules (topic ``floor``): a break request moves,
-the leader writes to agents. They join :mod:`helpline.domain.events` in the one catalogue the
-bus, the WebSocket stream and the screens read; the norm alerts' own events are in
-:mod:`helpline.domain.floor.norms`, beside the rules that raise them."""
+"""What happens on the floor (topic ``floor``): a break request moves, the leader writes to
+agents, a norm alert is raised or acknowledged. They join :mod:`helpline.domain.events` in the
+one catalogue the bus, the WebSocket stream and the screens read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from helpline.domain.events import Event
@@ -33,3 +32,23 @@ class LeaderMessage(Event):
     to_all: bool
     agent_ids: tuple[str, ...]
     ids: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormAlert(Event):
+    """A norm alert as raised (``at``); ``id`` is its stored row."""
+
+    topic: ClassVar[str] = "floor"
+    id: int
+    kind: str
+    agent_id: str | None = None
+    call_id: str | None = None
+    order_ref: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormAlertAcknowledged(Event):
+    topic: ClassVar[str] = "floor"
+    id: int
+    by: str

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from helpline.domain.errors import Invalid
-from helpline.domain.events import Event
 
 LONG_RING, LONG_HOLD, LONG_ABSENCE = "long_ring", "long_hold", "long_absence"
 ORDER_NOT_COMPLETED, CALLBACK_DUE = "order_not_completed", "callback_due"
@@ -153,26 +152,6 @@ class Occurrence:
     agent_id: str | None = None
     call_id: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NormAlert(Event):
-    """A norm alert as raised (``at``); ``id`` is its stored row."""
-
-    topic: ClassVar[str] = "floor"
-    id: int
-    kind: str
-    agent_id: str | None = None
-    call_id: str | None = None
-    order_ref: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NormAlertAcknowledged(Event):
-    topic: ClassVar[str] = "floor"
-    id: int
-    by: str
 
 
 # ---- the rules ------------------------------------------------------------------------------

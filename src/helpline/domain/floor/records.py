@@ -129,7 +129,7 @@ class AgentMessage:
 @dataclass
 class StoredAlert:
     """A norm alert as kept for the leaders to list and acknowledge (the event that announced
-    it is :class:`helpline.domain.floor.norms.NormAlert`)."""
+    it is :class:`helpline.domain.floor.events.NormAlert`)."""
 
     id: int
     tenant_id: str
